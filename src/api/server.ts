@@ -1,0 +1,51 @@
+import { Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+import { tokensEqual } from '../secrets/index.js';
+import { installErrorHandler } from './errors.js';
+import { connectionRoutes } from './routes/connection.js';
+import { recordRoutes } from './routes/records.js';
+import { syncModelRoutes } from './routes/syncModels.js';
+import { syncRoutes } from './routes/sync.js';
+
+export interface ApiOptions {
+  adminToken: string;
+  logger?: boolean;
+}
+
+export async function buildApi(services: Services, options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    bodyLimit: 1024 * 1024,
+  });
+  installErrorHandler(app);
+  await app.register(multipart);
+  // Raw uploads (`POST …/attachments?name=`) stream through untouched, whatever their type.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload as Readable));
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/') || request.url.split('?')[0] === '/api/health') return;
+    const header = request.headers.authorization ?? '';
+    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    if (!token || !tokensEqual(token, options.adminToken)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({
+        error: { code: 'unauthorized', message: token ? 'The bearer token is wrong' : 'Send Authorization: Bearer <admin token>' },
+      });
+    }
+  });
+
+  app.get('/api/health', async () => {
+    const db = await services.database.sql`select 1`.then(() => 'up', () => 'down');
+    const temporal = await services.temporalConnection.workflowService.getSystemInfo({}).then(() => 'up', () => 'down');
+    const connection = await services.connections.get().catch(() => undefined);
+    const cloud = !connection ? 'unconfigured' : connection.state === 'confirmed' ? 'up' : 'down';
+    return { ok: db === 'up' && temporal === 'up', db, temporal, cloud };
+  });
+
+  connectionRoutes(app, services);
+  syncModelRoutes(app, services);
+  recordRoutes(app, services);
+  syncRoutes(app, services);
+  return app;
+}

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { joinCloudPath } from '../domain/naming.js';
+import type { CloudCapabilities, CloudPort } from './port.js';
+
+/**
+ * "Login and Confirm": proves the account can do what sync needs under the root (create,
+ * rename, delete), creates the root folder, and reads the server's capabilities. Leaves
+ * nothing behind: the probe is removed even when a step fails.
+ */
+export async function confirmCloud(cloud: CloudPort, rootFolder: string): Promise<CloudCapabilities> {
+  const capabilities = await cloud.detectCapabilities();
+  const root = joinCloudPath(rootFolder);
+  await cloud.createFolder(root);
+  const token = randomBytes(6).toString('hex');
+  const probe = joinCloudPath(root, `.sync-probe-${token}.txt`);
+  const renamed = joinCloudPath(root, `.sync-probe-${token}-renamed.txt`);
+  const body = Buffer.from('connection check\n');
+  try {
+    await cloud.uploadNew(probe, Readable.from([body]), body.length);
+    await cloud.move(probe, renamed);
+    await cloud.remove(renamed);
+  } finally {
+    await cloud.remove(probe).catch(() => {});
+    await cloud.remove(renamed).catch(() => {});
+  }
+  return capabilities;
+}

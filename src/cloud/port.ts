@@ -1,0 +1,73 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The cloud port: the few operations the sync engine needs from a file server, after
+ * rclone's backend interface (one small port, many backends). Paths are absolute and
+ * relative to the connection's WebDAV root, `/`-separated, not URL-encoded.
+ */
+export interface CloudItem {
+  path: string;
+  type: 'file' | 'folder';
+  size: number;
+  /** Normalised: quotes and the weak `W/` prefix removed. */
+  etag: string | null;
+  lastModified: string | null;
+  /** Nextcloud / ownCloud `oc:fileid`: survives renames and moves. */
+  fileId: string | null;
+}
+
+export interface CloudCapabilities {
+  product: 'nextcloud' | 'owncloud' | 'webdav';
+  version: string | null;
+  fileIds: boolean;
+  conditionalWrites: boolean;
+  etagPropagation: boolean;
+  depthInfinity: boolean;
+  shares: boolean;
+}
+
+export interface CloudPort {
+  stat(path: string): Promise<CloudItem | null>;
+  /** MKCOL; an existing folder is success (activities run at least once). */
+  createFolder(path: string): Promise<CloudItem>;
+  /**
+   * PUT that never overwrites: with `If-None-Match: *` where honoured, after a stat
+   * elsewhere. Returns null when the name is taken, so the caller can pick another.
+   */
+  uploadNew(path: string, body: Readable, size: number): Promise<CloudItem | null>;
+  download(path: string): Promise<Readable>;
+  move(from: string, to: string): Promise<void>;
+  /** DELETE; a missing item is success. */
+  remove(path: string): Promise<void>;
+  /** The link stored in the ERP's URL attachment for an item. */
+  linkFor(item: CloudItem): string;
+  detectCapabilities(): Promise<CloudCapabilities>;
+}
+
+export type CloudErrorCode =
+  | 'auth_failed' | 'forbidden' | 'not_found' | 'conflict' | 'precondition_failed' | 'locked'
+  | 'unavailable' | 'unreachable' | 'not_webdav' | 'insufficient_storage' | 'bad_response';
+
+/** Every cloud failure, classified once, so activities can decide retry vs stop. */
+export class CloudError extends Error {
+  constructor(
+    readonly code: CloudErrorCode,
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'CloudError';
+  }
+
+  /** Bad credentials, rights or configuration: retrying cannot help. */
+  get permanent(): boolean {
+    return this.code === 'auth_failed' || this.code === 'forbidden' || this.code === 'not_webdav';
+  }
+}
+
+export interface CloudConnectionSettings {
+  url: string;
+  username: string;
+  password: string;
+}

@@ -1,0 +1,236 @@
+import { Readable } from 'node:stream';
+import { XMLParser } from 'fast-xml-parser';
+import { createClient, type WebDAVClient } from 'webdav';
+import { CloudError, type CloudCapabilities, type CloudConnectionSettings, type CloudItem, type CloudPort } from '../port.js';
+
+const PROPFIND_BODY = '<?xml version="1.0" encoding="UTF-8"?>\n' +
+  '<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>' +
+  '<d:getetag/><d:getlastmodified/><d:getcontentlength/><d:resourcetype/><oc:fileid/>' +
+  '</d:prop></d:propfind>';
+
+const xml = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => name === 'response' || name === 'propstat',
+});
+
+/** `"abc"`, `W/"abc"` -> `abc`: weak and strong forms of one ETag compare equal. */
+export function normaliseEtag(raw: unknown): string | null {
+  if (typeof raw !== 'string' || !raw.trim()) return null;
+  return raw.trim().replace(/^W\//i, '').replace(/^"(.*)"$/, '$1').replace(/&quot;/g, '') || null;
+}
+
+/**
+ * Parses a PROPFIND multistatus into items. Servers list their props across several
+ * propstats (Nextcloud puts the missing ones under a 404 one): only the 200 ones count.
+ */
+export function parseMultistatus(body: string, hrefToPath: (href: string) => string): CloudItem[] {
+  let doc: any;
+  try {
+    doc = xml.parse(body);
+  } catch (err) {
+    throw new CloudError('bad_response', `The server's PROPFIND reply is not XML: ${(err as Error).message}`);
+  }
+  const responses = doc?.multistatus?.response;
+  if (!Array.isArray(responses)) throw new CloudError('not_webdav', 'The server answered PROPFIND without a DAV multistatus: is this a WebDAV URL?');
+  return responses.map((r: any) => {
+    if (typeof r?.href !== 'string') throw new CloudError('bad_response', 'A PROPFIND response entry has no href');
+    const props: Record<string, unknown> = {};
+    for (const ps of r.propstat ?? []) {
+      if (/\s2\d\d\s/.test(` ${String(ps?.status ?? '')} `)) Object.assign(props, ps?.prop ?? {});
+    }
+    const isFolder = props.resourcetype !== undefined && typeof props.resourcetype === 'object' && props.resourcetype !== null &&
+      'collection' in (props.resourcetype as object);
+    const size = Number(props.getcontentlength ?? 0);
+    return {
+      path: hrefToPath(r.href),
+      type: isFolder ? 'folder' : 'file',
+      size: Number.isFinite(size) ? size : 0,
+      etag: normaliseEtag(props.getetag),
+      lastModified: typeof props.getlastmodified === 'string' ? new Date(props.getlastmodified).toISOString() : null,
+      fileId: props.fileid !== undefined && props.fileid !== '' ? String(props.fileid) : null,
+    } satisfies CloudItem;
+  });
+}
+
+/** The WebDAV adapter: Apache mod_dav, Nextcloud, ownCloud, any RFC 4918 server. */
+export class WebDavCloud implements CloudPort {
+  private readonly client: WebDAVClient;
+  private readonly base: URL;
+
+  constructor(private readonly settings: CloudConnectionSettings, private readonly timeoutMs = 60_000) {
+    this.base = new URL(settings.url.endsWith('/') ? settings.url : settings.url + '/');
+    this.client = createClient(this.base.toString(), { username: settings.username, password: settings.password });
+  }
+
+  private url(path: string): string {
+    const encoded = path.split('/').filter(Boolean).map(encodeURIComponent).join('/');
+    return new URL(encoded, this.base).toString();
+  }
+
+  private hrefToPath = (href: string): string => {
+    const pathname = new URL(href, this.base).pathname;
+    const rel = pathname.startsWith(this.base.pathname) ? pathname.slice(this.base.pathname.length) : pathname;
+    return '/' + rel.split('/').filter(Boolean).map((s) => decodeURIComponent(s)).join('/');
+  };
+
+  private async request(path: string, init: { method: string; headers?: Record<string, string>; data?: unknown; streaming?: boolean }): Promise<Response> {
+    try {
+      return await this.client.customRequest(path, {
+        url: this.url(path),
+        method: init.method,
+        headers: init.headers,
+        data: init.data as never,
+        // A transfer of any size may take long; only metadata requests get a deadline.
+        signal: init.streaming ? undefined : AbortSignal.timeout(this.timeoutMs),
+      } as never) as unknown as Response;
+    } catch (err) {
+      throw toCloudError(err, `${init.method} ${path}`);
+    }
+  }
+
+  async stat(path: string): Promise<CloudItem | null> {
+    const res = await this.request(path, { method: 'PROPFIND', headers: { Depth: '0', 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY })
+      .catch((err: CloudError) => { if (err.code === 'not_found') return null; throw err; });
+    if (!res) return null;
+    if (res.status !== 207) throw new CloudError('not_webdav', `PROPFIND ${path} answered ${res.status} instead of 207 Multi-Status`, res.status);
+    const items = parseMultistatus(await res.text(), this.hrefToPath);
+    const item = items[0];
+    if (!item) throw new CloudError('bad_response', `PROPFIND ${path} listed nothing`);
+    return { ...item, path: normalisePath(path) };
+  }
+
+  async createFolder(path: string): Promise<CloudItem> {
+    const res = await this.request(path, { method: 'MKCOL' }).catch(async (err: CloudError) => {
+      // 405: something already exists there (RFC 4918 9.3.1) — success if it is a folder.
+      if (err.status === 405) return null;
+      throw err;
+    });
+    void res;
+    const item = await this.stat(path);
+    if (!item) throw new CloudError('bad_response', `MKCOL ${path} succeeded but the folder is not there`);
+    if (item.type !== 'folder') throw new CloudError('conflict', `${path} exists in the cloud and is a file, not a folder`, 409);
+    return item;
+  }
+
+  async uploadNew(path: string, body: Readable, size: number): Promise<CloudItem | null> {
+    // Generic servers may ignore If-None-Match: a stat first keeps a person's file safe there too.
+    if (await this.stat(path)) return null;
+    try {
+      await this.request(path, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size), 'If-None-Match': '*' },
+        data: body,
+        streaming: true,
+      });
+    } catch (err) {
+      if (err instanceof CloudError && err.code === 'precondition_failed') return null;
+      throw err;
+    }
+    const item = await this.stat(path);
+    if (!item) throw new CloudError('bad_response', `PUT ${path} succeeded but the file is not there`);
+    return item;
+  }
+
+  async download(path: string): Promise<Readable> {
+    const res = await this.request(path, { method: 'GET', streaming: true });
+    const body = res.body as unknown;
+    if (!body) throw new CloudError('bad_response', `GET ${path} returned no body`);
+    // The webdav package fetches with node-fetch (a Node stream); keep a web stream working too.
+    return body instanceof Readable ? body : Readable.fromWeb(body as never);
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    await this.request(from, { method: 'MOVE', headers: { Destination: this.url(to), Overwrite: 'F' } });
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.request(path, { method: 'DELETE' }).catch((err: CloudError) => {
+      if (err.code !== 'not_found') throw err;
+    });
+  }
+
+  linkFor(item: CloudItem): string {
+    // Nextcloud / ownCloud: the internal link opens the Files app (needs a login) and keeps
+    // working after renames and moves. Plain WebDAV: the item's own URL.
+    if (item.fileId) {
+      const davIdx = this.base.pathname.indexOf('/remote.php/');
+      if (davIdx >= 0) return new URL(`${this.base.pathname.slice(0, davIdx)}/index.php/f/${item.fileId}`, this.base).toString();
+    }
+    return this.url(item.path);
+  }
+
+  async detectCapabilities(): Promise<CloudCapabilities> {
+    const root = await this.stat('/');
+    if (!root) throw new CloudError('not_found', 'The WebDAV root of the connection does not exist');
+    let product: CloudCapabilities['product'] = 'webdav';
+    let version: string | null = null;
+    const davIdx = this.base.pathname.indexOf('/remote.php/');
+    if (davIdx >= 0) {
+      try {
+        const statusUrl = new URL(`${this.base.pathname.slice(0, davIdx)}/status.php`, this.base);
+        const res = await fetch(statusUrl, { signal: AbortSignal.timeout(10_000) });
+        if (res.ok) {
+          const status = await res.json() as { productname?: string; versionstring?: string };
+          product = /owncloud/i.test(status.productname ?? '') ? 'owncloud' : 'nextcloud';
+          version = status.versionstring ?? null;
+        }
+      } catch {
+        // Not a Nextcloud / ownCloud: plain WebDAV it is.
+      }
+    }
+    const isNc = product !== 'webdav';
+    return {
+      product,
+      version,
+      fileIds: root.fileId !== null,
+      conditionalWrites: isNc,
+      etagPropagation: isNc,
+      depthInfinity: isNc,
+      shares: isNc,
+    };
+  }
+}
+
+export function normalisePath(path: string): string {
+  return '/' + path.split('/').filter(Boolean).join('/');
+}
+
+/** Maps transport and HTTP failures to one `CloudError` vocabulary. */
+export function toCloudError(err: unknown, what: string): CloudError {
+  if (err instanceof CloudError) return err;
+  const e = err as { status?: number; response?: { headers?: { get(n: string): string | null } }; message?: string; cause?: { code?: string } };
+  const status = e.status;
+  if (typeof status === 'number') {
+    const retryAfter = parseRetryAfter(e.response?.headers?.get('retry-after') ?? null);
+    const map: Record<number, [CloudError['code'], string]> = {
+      401: ['auth_failed', 'the cloud rejected the username or password'],
+      403: ['forbidden', 'the cloud user may not do this'],
+      404: ['not_found', 'not found'],
+      405: ['conflict', 'method not allowed here'],
+      409: ['conflict', 'the parent folder is missing or the item conflicts'],
+      412: ['precondition_failed', 'the item changed or already exists'],
+      423: ['locked', 'the item is locked'],
+      429: ['unavailable', 'the cloud asks to slow down'],
+      502: ['unavailable', 'bad gateway'],
+      503: ['unavailable', 'the cloud is unavailable (maintenance?)'],
+      504: ['unavailable', 'gateway timeout'],
+      507: ['insufficient_storage', 'the cloud user is out of quota'],
+    };
+    const [code, text] = map[status] ?? [status >= 500 ? 'unavailable' : 'bad_response', `unexpected HTTP ${status}`];
+    return new CloudError(code, `${what}: ${text} (HTTP ${status})`, status, retryAfter);
+  }
+  const name = (err as Error)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return new CloudError('unreachable', `${what}: the cloud did not answer in time`);
+  const code = e.cause?.code ?? (err as NodeJS.ErrnoException)?.code;
+  return new CloudError('unreachable', `${what}: cannot reach the cloud (${code ?? e.message ?? 'network error'})`);
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

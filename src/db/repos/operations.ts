@@ -1,0 +1,85 @@
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import type { Db } from '../index.js';
+import { operations } from '../schema.js';
+import type { SyncDirection } from '../../domain/types.js';
+
+export type OperationRow = typeof operations.$inferSelect;
+
+export interface NewOperation {
+  kind: string;
+  dedupeKey: string;
+  payload: object;
+}
+
+/** How many times an operation is tried (across runs) before it stays `failed` for an admin. */
+export const MAX_ATTEMPTS = 5;
+
+/** The durable FIFO operations queue of DESIGN.md. */
+export class OperationsQueue {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts in order; a key already open (pending or failed) is skipped. Returns how many were new. */
+  async enqueue(direction: SyncDirection, ops: NewOperation[], runId: string | null): Promise<number> {
+    let added = 0;
+    // Chunks keep each statement's parameter count bounded for large plans.
+    for (let i = 0; i < ops.length; i += 500) {
+      const chunk = ops.slice(i, i + 500);
+      const rows = await this.db.insert(operations)
+        .values(chunk.map((op) => ({ direction, kind: op.kind, dedupeKey: op.dedupeKey, payload: op.payload as Record<string, unknown>, runId })))
+        .onConflictDoNothing({ target: operations.dedupeKey, where: sql`status <> 'done'` })
+        .returning({ id: operations.id });
+      added += rows.length;
+    }
+    return added;
+  }
+
+  /**
+   * The next batch, oldest first: the oldest due operation and the due operations of the
+   * same kind right behind it, so kinds never overtake each other (folders before the
+   * uploads into them).
+   */
+  async takeBatch(direction: SyncDirection, limit: number): Promise<{ kind: string; ops: OperationRow[] } | null> {
+    const due = and(eq(operations.direction, direction), eq(operations.status, 'pending'), lte(operations.notBefore, sql`now()`));
+    const [head] = await this.db.select().from(operations).where(due).orderBy(asc(operations.id)).limit(1);
+    if (!head) return null;
+    const [nextOther] = await this.db.select({ id: operations.id }).from(operations)
+      .where(and(due, gt(operations.id, head.id), sql`${operations.kind} <> ${head.kind}`))
+      .orderBy(asc(operations.id)).limit(1);
+    const rows = await this.db.select().from(operations)
+      .where(and(due, eq(operations.kind, head.kind), nextOther ? sql`${operations.id} < ${nextOther.id}` : sql`true`))
+      .orderBy(asc(operations.id)).limit(limit);
+    return { kind: head.kind, ops: rows };
+  }
+
+  async get(ids: number[]): Promise<OperationRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.select().from(operations).where(inArray(operations.id, ids)).orderBy(asc(operations.id));
+  }
+
+  async complete(id: number): Promise<void> {
+    await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` }).where(eq(operations.id, id));
+  }
+
+  /**
+   * Records a failure. A retryable one waits (exponential back-off) and is tried again by
+   * this or a later run; a permanent one, or one out of attempts, stays `failed` until an
+   * admin retries it.
+   */
+  async fail(id: number, message: string, retryable: boolean): Promise<'pending' | 'failed'> {
+    const [row] = await this.db.update(operations).set({
+      attempts: sql`${operations.attempts} + 1`,
+      lastError: message.slice(0, 2000),
+      status: retryable ? sql`case when ${operations.attempts} + 1 >= ${MAX_ATTEMPTS} then 'failed' else 'pending' end` : 'failed',
+      notBefore: sql`now() + (interval '5 seconds' * power(4, ${operations.attempts}))`,
+      updatedAt: sql`now()`,
+    }).where(eq(operations.id, id)).returning({ status: operations.status });
+    return (row?.status ?? 'failed') as 'pending' | 'failed';
+  }
+
+  async depth(direction?: SyncDirection): Promise<Record<string, number>> {
+    const rows = await this.db.select({ kind: operations.kind, n: sql<number>`count(*)::int` }).from(operations)
+      .where(and(eq(operations.status, 'pending'), direction ? eq(operations.direction, direction) : sql`true`))
+      .groupBy(operations.kind);
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+  }
+}

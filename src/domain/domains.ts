@@ -1,0 +1,136 @@
+/**
+ * Odoo domains ("Filters" in the manual): validation and in-memory evaluation. The
+ * builtin ERP store evaluates them here; the Odoo adapter sends them to Odoo as they are,
+ * so both ERPs give a filter the same meaning.
+ *
+ * Syntax: a list of leaves `[field, operator, value]` and prefix operators `&`, `|`, `!`;
+ * leaves side by side are joined by an implicit `&`.
+ */
+import type { DomainLeaf, DomainTerm } from './types.js';
+
+export const DOMAIN_OPERATORS = [
+  '=', '!=', '<', '<=', '>', '>=', 'in', 'not in',
+  'like', 'ilike', 'not like', 'not ilike', '=like', '=ilike',
+] as const;
+
+export class DomainError extends Error {
+  constructor(message: string, readonly index: number | null = null) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+type Node =
+  | { op: '&' | '|'; left: Node; right: Node }
+  | { op: '!'; arg: Node }
+  | { op: 'leaf'; leaf: DomainLeaf }
+  | { op: 'true' };
+
+/** Parses a domain into a tree, or throws a `DomainError` naming the bad term. */
+export function parseDomain(domain: unknown): Node {
+  if (!Array.isArray(domain)) throw new DomainError('A domain must be a list');
+  let pos = 0;
+  const next = (): Node => {
+    if (pos >= domain.length) throw new DomainError('The domain ends too early: an operator is missing its operands', pos);
+    const index = pos++;
+    const term = domain[index];
+    if (term === '&' || term === '|') return { op: term, left: next(), right: next() };
+    if (term === '!') return { op: '!', arg: next() };
+    return { op: 'leaf', leaf: checkLeaf(term, index) };
+  };
+  const parts: Node[] = [];
+  while (pos < domain.length) parts.push(next());
+  if (parts.length === 0) return { op: 'true' };
+  return parts.reduce((left, right) => ({ op: '&', left, right }));
+}
+
+function checkLeaf(term: unknown, index: number): DomainLeaf {
+  if (!Array.isArray(term) || term.length !== 3) {
+    throw new DomainError(`Term ${index + 1} must be "&", "|", "!" or [field, operator, value], got ${JSON.stringify(term)}`, index);
+  }
+  const [field, operator, value] = term as [unknown, unknown, unknown];
+  if (typeof field !== 'string' || !/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/i.test(field)) {
+    throw new DomainError(`Term ${index + 1}: ${JSON.stringify(field)} is not a field name`, index);
+  }
+  if (typeof operator !== 'string' || !(DOMAIN_OPERATORS as readonly string[]).includes(operator)) {
+    throw new DomainError(`Term ${index + 1}: unknown operator ${JSON.stringify(operator)} (use one of ${DOMAIN_OPERATORS.join(', ')})`, index);
+  }
+  if ((operator === 'in' || operator === 'not in') && !Array.isArray(value)) {
+    throw new DomainError(`Term ${index + 1}: "${operator}" needs a list value`, index);
+  }
+  return [field, operator, value];
+}
+
+/** The fields a domain reads (first segment of dotted paths), for validation against a model. */
+export function domainFields(domain: DomainTerm[]): string[] {
+  return [...new Set(domain.filter(Array.isArray).map((leaf) => (leaf as DomainLeaf)[0]))];
+}
+
+export type FieldReader = (path: string) => unknown;
+
+export function evaluateDomain(domain: DomainTerm[] | Node, read: FieldReader): boolean {
+  const node = Array.isArray(domain) ? parseDomain(domain) : domain;
+  return evalNode(node, read);
+}
+
+function evalNode(node: Node, read: FieldReader): boolean {
+  switch (node.op) {
+    case 'true': return true;
+    case '&': return evalNode(node.left, read) && evalNode(node.right, read);
+    case '|': return evalNode(node.left, read) || evalNode(node.right, read);
+    case '!': return !evalNode(node.arg, read);
+    case 'leaf': return evalLeaf(node.leaf, read);
+  }
+}
+
+/** Odoo's falsy: `false`, `null`, missing, empty string. */
+const isUnset = (v: unknown) => v === undefined || v === null || v === false || v === '';
+
+function evalLeaf([field, operator, value]: DomainLeaf, read: FieldReader): boolean {
+  const actual = read(field);
+  const values = Array.isArray(actual) ? actual : [actual];
+  // A to-many value matches when any element does (Odoo semantics); a negative operator
+  // then means that none does.
+  switch (operator) {
+    case '=':
+      if (value === false || value === null) return values.every(isUnset);
+      return values.some((v) => looseEquals(v, value));
+    case '!=':
+      if (value === false || value === null) return !values.every(isUnset);
+      return !values.some((v) => looseEquals(v, value));
+    case 'in': return values.some((v) => (value as unknown[]).some((x) => (x === false ? isUnset(v) : looseEquals(v, x))));
+    case 'not in': return !values.some((v) => (value as unknown[]).some((x) => (x === false ? isUnset(v) : looseEquals(v, x))));
+    case '<': case '<=': case '>': case '>=':
+      return values.some((v) => !isUnset(v) && compare(v, value, operator));
+    case 'like': case 'ilike': case 'not like': case 'not ilike': {
+      const insensitive = operator.includes('ilike');
+      const hit = values.some((v) => !isUnset(v) && likeMatch(String(v), `%${String(value)}%`, insensitive));
+      return operator.startsWith('not') ? !hit : hit;
+    }
+    case '=like': case '=ilike':
+      return values.some((v) => !isUnset(v) && likeMatch(String(v), String(value), operator === '=ilike'));
+    default:
+      throw new DomainError(`Unknown operator ${operator}`);
+  }
+}
+
+function looseEquals(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  return a === b || String(a) === String(b);
+}
+
+function compare(a: unknown, b: unknown, op: string): boolean {
+  const [x, y] = typeof a === 'number' && typeof b === 'number' ? [a, b] : [String(a), String(b)];
+  switch (op) {
+    case '<': return x < y;
+    case '<=': return x <= y;
+    case '>': return x > y;
+    default: return x >= y;
+  }
+}
+
+/** SQL LIKE: `%` any run, `_` one character. */
+function likeMatch(text: string, pattern: string, insensitive: boolean): boolean {
+  const re = pattern.split('').map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${re}$`, insensitive ? 'is' : 's').test(text);
+}

@@ -1,0 +1,148 @@
+import type { Readable } from 'node:stream';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/index.js';
+import { erpAttachments, erpRecords } from '../../db/schema.js';
+import { evaluateDomain, parseDomain } from '../../domain/domains.js';
+import { guessMimetype } from '../../domain/mimetypes.js';
+import type { DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
+import { ErpError, type ErpPort } from '../port.js';
+import type { Filestore } from './filestore.js';
+
+type RecordRow = typeof erpRecords.$inferSelect;
+type AttachmentRow = typeof erpAttachments.$inferSelect;
+
+export function toErpRecord(row: RecordRow): ErpRecord {
+  return { model: row.model, id: row.id, displayName: row.name, fields: row.fields, writeDate: row.writeDate.toISOString() };
+}
+
+export function toErpAttachment(row: AttachmentRow): ErpAttachment {
+  return {
+    id: row.id, resModel: row.resModel, resId: row.resId, name: row.name, type: row.type, url: row.url,
+    isFolder: row.isFolder, mimetype: row.mimetype, size: row.fileSize, checksum: row.checksum,
+  };
+}
+
+/** Reads a field of a builtin record the way a domain or name expression names it. */
+export function recordReader(record: ErpRecord) {
+  return (path: string): unknown => {
+    const [head, ...rest] = path.split('.');
+    let value: unknown;
+    if (head === 'id') value = record.id;
+    else if (head === 'name' && !('name' in record.fields)) value = record.displayName;
+    else if (head === 'display_name') value = record.displayName;
+    else if (head === 'write_date') value = record.writeDate;
+    else value = record.fields[head!];
+    for (const key of rest) {
+      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    }
+    return value;
+  };
+}
+
+/**
+ * The builtin ERP: records and attachments in the service's own Postgres, binaries in the
+ * filestore. The embedded default, and a feature of its own: any application can offload
+ * its attachments through the HTTP API.
+ */
+export class BuiltinErp implements ErpPort {
+  readonly kind = 'builtin' as const;
+
+  constructor(private readonly db: Db, private readonly filestore: Filestore) {}
+
+  async searchRecords(model: string, domain: DomainTerm[]): Promise<ErpRecord[]> {
+    const tree = parseDomain(domain);
+    const rows = await this.db.select().from(erpRecords).where(eq(erpRecords.model, model)).orderBy(asc(erpRecords.id));
+    return rows.map(toErpRecord).filter((r) => evaluateDomain(tree, recordReader(r)));
+  }
+
+  async listAttachments(resModel: string, resIds: number[]): Promise<ErpAttachment[]> {
+    if (resIds.length === 0) return [];
+    const rows = await this.db.select().from(erpAttachments)
+      .where(and(eq(erpAttachments.resModel, resModel), inArray(erpAttachments.resId, resIds)))
+      .orderBy(asc(erpAttachments.id));
+    return rows.map(toErpAttachment);
+  }
+
+  async getAttachment(id: number): Promise<ErpAttachment | null> {
+    const [row] = await this.db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
+    return row ? toErpAttachment(row) : null;
+  }
+
+  async openContent(id: number): Promise<{ stream: Readable; size: number }> {
+    const [row] = await this.db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
+    if (!row) throw new ErpError('not_found', `Attachment ${id} does not exist`);
+    if (row.type !== 'binary' || !row.storeFname) throw new ErpError('invalid', `Attachment ${id} has no binary content in the ERP`);
+    if (!(await this.filestore.exists(row.storeFname))) throw new ErpError('not_found', `The binary of attachment ${id} is missing from the filestore`);
+    return { stream: this.filestore.read(row.storeFname), size: row.fileSize };
+  }
+
+  async replaceWithUrl(id: number, url: string): Promise<void> {
+    const released = await this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(erpAttachments).where(eq(erpAttachments.id, id)).for('update');
+      if (!row) throw new ErpError('not_found', `Attachment ${id} does not exist`);
+      if (row.type === 'url') {
+        if (row.url !== url) throw new ErpError('invalid', `Attachment ${id} is already a URL attachment with another link`);
+        return null;
+      }
+      await tx.update(erpAttachments)
+        .set({ type: 'url', url, storeFname: null, writeDate: sql`now()` })
+        .where(eq(erpAttachments.id, id));
+      return row.storeFname;
+    });
+    // Read back, as with Odoo: the operation is done only when the binary is really gone.
+    const after = await this.getAttachmentRow(id);
+    if (!after || after.type !== 'url' || after.storeFname !== null || after.url !== url) {
+      throw new ErpError('unavailable', `Attachment ${id} did not become a URL attachment`);
+    }
+    if (released) await this.releaseBlobIfUnused(released);
+  }
+
+  private async getAttachmentRow(id: number): Promise<AttachmentRow | undefined> {
+    const [row] = await this.db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
+    return row;
+  }
+
+  /** Content-addressed blobs are shared by identical files: remove one only when no row uses it. */
+  private async releaseBlobIfUnused(fname: string): Promise<void> {
+    const [{ n }] = await this.db.select({ n: sql<number>`count(*)::int` }).from(erpAttachments).where(eq(erpAttachments.storeFname, fname)) as [{ n: number }];
+    if (n === 0) await this.filestore.remove(fname);
+  }
+
+  // --- Store management, behind the HTTP API's /api/records routes -----------------------
+
+  async createRecord(model: string, name: string, fields: Record<string, unknown>): Promise<ErpRecord> {
+    const [row] = await this.db.insert(erpRecords).values({ model, name, fields }).returning();
+    return toErpRecord(row!);
+  }
+
+  async getRecord(model: string, id: number): Promise<ErpRecord | null> {
+    const [row] = await this.db.select().from(erpRecords).where(and(eq(erpRecords.model, model), eq(erpRecords.id, id)));
+    return row ? toErpRecord(row) : null;
+  }
+
+  async addAttachment(input: { resModel: string; resId: number; name: string; mimetype?: string; content: Readable; maxBytes?: number }): Promise<ErpAttachment> {
+    const blob = await this.filestore.write(input.content, input.maxBytes);
+    try {
+      const [row] = await this.db.insert(erpAttachments).values({
+        resModel: input.resModel,
+        resId: input.resId,
+        name: input.name,
+        type: 'binary',
+        mimetype: input.mimetype && input.mimetype !== 'application/octet-stream' ? input.mimetype : guessMimetype(input.name),
+        fileSize: blob.size,
+        checksum: blob.checksum,
+        storeFname: blob.fname,
+      }).returning();
+      return toErpAttachment(row!);
+    } catch (err) {
+      await this.releaseBlobIfUnused(blob.fname);
+      throw err;
+    }
+  }
+
+  async listRecordAttachments(resModel: string, resId: number): Promise<AttachmentRow[]> {
+    return this.db.select().from(erpAttachments)
+      .where(and(eq(erpAttachments.resModel, resModel), eq(erpAttachments.resId, resId)))
+      .orderBy(asc(erpAttachments.id));
+  }
+}

@@ -1,0 +1,31 @@
+import type { Readable } from 'node:stream';
+import type { DomainTerm, ErpAttachment, ErpRecord } from '../domain/types.js';
+
+/**
+ * The ERP port. Odoo-shaped (models like `res.partner`, integer ids, `display_name`,
+ * Odoo domains, `ir.attachment` with `res_model`/`res_id`), so the builtin store and a
+ * real Odoo answer the same questions the same way.
+ */
+export interface ErpPort {
+  readonly kind: 'builtin' | 'odoo';
+  /** Records of `model` matching `domain`, ordered by id. */
+  searchRecords(model: string, domain: DomainTerm[]): Promise<ErpRecord[]>;
+  /** Attachments of the given records, without content. */
+  listAttachments(resModel: string, resIds: number[]): Promise<ErpAttachment[]>;
+  getAttachment(id: number): Promise<ErpAttachment | null>;
+  /** The binary content of a `binary` attachment, streamed. */
+  openContent(id: number): Promise<{ stream: Readable; size: number }>;
+  /**
+   * Makes a binary attachment a URL attachment and releases its binary. The caller has
+   * verified the cloud copy first. Idempotent: an attachment already of type `url` with
+   * this link is success. Implementations read back and throw if the binary survived.
+   */
+  replaceWithUrl(id: number, url: string): Promise<void>;
+}
+
+export class ErpError extends Error {
+  constructor(readonly code: 'not_found' | 'invalid' | 'unavailable' | 'access_denied', message: string) {
+    super(message);
+    this.name = 'ErpError';
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Direct sync (ERP -> cloud): plan, then propagate the queue batch by batch until it is
+ * empty or the time budget is spent. Thin orchestration only: every decision lives in
+ * src/domain, every effect in an activity.
+ */
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities, BatchRef, BatchResult } from '../activities/index.js';
+import {
+  progressQuery, SyncDirectionKey, SyncItemsDoneKey, SyncItemsFailedKey, SyncOutcomeKey,
+  type DirectSyncInput, type SyncOutcome, type SyncProgress, type SyncSummary,
+} from './shared.js';
+
+const NON_RETRYABLE = ['ConfigurationError', 'CloudAuthFailed', 'CloudForbidden'];
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const transfers = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '5 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+export async function directSync(_input: DirectSyncInput = {}): Promise<SyncSummary> {
+  const progress: SyncProgress = { phase: 'starting', done: 0, failed: 0, currentBatch: null };
+  setHandler(progressQuery, () => progress);
+  upsertSearchAttributes([{ key: SyncDirectionKey, value: 'direct' }, { key: SyncOutcomeKey, value: 'running' }]);
+
+  const startedAt = Date.now();
+  const { timeBudgetSeconds } = await quick.loadRunSettings();
+  progress.phase = 'planning';
+  const { planned } = await quick.planDirectSync();
+
+  progress.phase = 'propagating';
+  let outcome: SyncOutcome = 'completed';
+  let batches = 0;
+  for (;;) {
+    if (Date.now() - startedAt > timeBudgetSeconds * 1000) {
+      // The rest of the queue waits, durable in Postgres, for the next run.
+      outcome = 'budget_spent';
+      break;
+    }
+    const batch = await quick.takeNextBatch({ direction: 'direct' });
+    if (!batch) break;
+    progress.currentBatch = `${batch.kind} x${batch.ids.length}`;
+    const result = await runBatch(batch);
+    batches++;
+    progress.done += result.done;
+    progress.failed += result.failed;
+    upsertSearchAttributes([{ key: SyncItemsDoneKey, value: progress.done }, { key: SyncItemsFailedKey, value: progress.failed }]);
+  }
+  if (outcome === 'completed' && progress.failed > 0) outcome = 'completed_with_failures';
+  progress.phase = 'finished';
+  progress.currentBatch = null;
+  upsertSearchAttributes([{ key: SyncOutcomeKey, value: outcome }]);
+  return { outcome, planned, done: progress.done, failed: progress.failed, batches };
+}
+
+function runBatch(batch: BatchRef): Promise<BatchResult> {
+  const input = { ids: batch.ids };
+  switch (batch.kind) {
+    case 'create_folder': return quick.createFolders(input);
+    case 'upload': return transfers.uploadAttachments(input);
+    case 'replace_with_url': return quick.replaceWithUrl(input);
+    default: throw ApplicationFailure.nonRetryable(`directSync does not know operation kind ${batch.kind}`, 'UnknownOperationKind');
+  }
+}

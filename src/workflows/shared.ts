@@ -1,0 +1,51 @@
+/**
+ * Names shared by workflows, activities, the worker and the client. Treat every name here
+ * as API: renaming one breaks replay of running workflows and the filters ops saved.
+ * Workflow code imports this file, so it imports nothing but @temporalio/workflow and types.
+ */
+import { defineQuery } from '@temporalio/workflow';
+import type { defineSearchAttributeKey } from '@temporalio/common';
+
+type SearchAttributeKey<T extends 'KEYWORD' | 'INT'> = ReturnType<typeof defineSearchAttributeKey<T>>;
+
+export const WORKFLOW_IDS = {
+  direct: 'direct-sync',
+  backward: 'backward-sync',
+} as const;
+
+/** Search attributes registered at start (src/temporal/searchAttributes.ts) and set by every run. */
+export const SEARCH_ATTRIBUTES = {
+  SyncDirection: 'keyword',
+  SyncOutcome: 'keyword',
+  SyncItemsDone: 'int',
+  SyncItemsFailed: 'int',
+} as const;
+
+export const SyncDirectionKey = { name: 'SyncDirection', type: 'KEYWORD' } as SearchAttributeKey<'KEYWORD'>;
+export const SyncOutcomeKey = { name: 'SyncOutcome', type: 'KEYWORD' } as SearchAttributeKey<'KEYWORD'>;
+export const SyncItemsDoneKey = { name: 'SyncItemsDone', type: 'INT' } as SearchAttributeKey<'INT'>;
+export const SyncItemsFailedKey = { name: 'SyncItemsFailed', type: 'INT' } as SearchAttributeKey<'INT'>;
+
+export type SyncOutcome = 'running' | 'completed' | 'completed_with_failures' | 'budget_spent' | 'failed';
+
+export interface SyncProgress {
+  phase: 'starting' | 'planning' | 'propagating' | 'finished';
+  done: number;
+  failed: number;
+  currentBatch: string | null;
+}
+
+export interface SyncSummary {
+  outcome: SyncOutcome;
+  planned: number;
+  done: number;
+  failed: number;
+  batches: number;
+}
+
+export interface DirectSyncInput {
+  /** Who started the run: `api`, `schedule`, `ui`. Shown in the history; no secrets here. */
+  trigger?: string;
+}
+
+export const progressQuery = defineQuery<SyncProgress>('progress');
