@@ -1,0 +1,109 @@
+/**
+ * One test file's world, built from the real parts globalSetup started: its own database,
+ * Temporal task queue, WebDAV folder, API server and (when asked) worker.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../src/api/server.js';
+import { ensureDatabase } from '../../src/runtime/postgres.js';
+import { randomToken } from '../../src/secrets/index.js';
+import { activitiesFor, createServices, type Services } from '../../src/services.js';
+import { startWorker, type WorkerHandle } from '../../src/worker/index.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+
+// The SDK logs every worker state change at INFO; tests want warnings only. Installable
+// once per process: a later test file in the same jest worker finds it installed.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed
+}
+
+export const env = () => ({
+  root: must('TEST_ROOT'),
+  pgAdminUrl: must('TEST_PG_ADMIN_URL'),
+  temporalAddress: must('TEST_TEMPORAL_ADDRESS'),
+  davUrl: must('TEST_DAV_URL'),
+  davUser: must('TEST_DAV_USER'),
+  davPassword: must('TEST_DAV_PASSWORD'),
+  workflowBundle: must('TEST_WORKFLOW_BUNDLE'),
+});
+
+function must(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests through jest (globalSetup starts the services)`);
+  return v;
+}
+
+export interface Harness {
+  id: string;
+  services: Services;
+  /** A WebDAV folder of its own on Apache, used as the connection's WebDAV root. */
+  dav: { url: string; username: string; password: string };
+  api: { url: string; token: string; call: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; json: any; text: string; headers: Headers }> };
+  worker: WorkerHandle | null;
+  close(): Promise<void>;
+}
+
+export async function createHarness(opts: { worker?: boolean } = {}): Promise<Harness> {
+  const e = env();
+  const id = randomBytes(5).toString('hex');
+  const dbName = `t_${id}`;
+  await ensureDatabase(e.pgAdminUrl, dbName);
+  const services = await createServices({
+    databaseUrl: e.pgAdminUrl.replace(/\/postgres$/, `/${dbName}`),
+    dataDir: path.join(e.root, 'files', id),
+    secretKey: randomToken(32),
+    temporalAddress: e.temporalAddress,
+    namespace: 'default',
+    taskQueue: `tq-${id}`,
+  });
+  const dav = { url: `${e.davUrl}${id}/`, username: e.davUser, password: e.davPassword };
+  const mk = await fetch(dav.url, { method: 'MKCOL', headers: { authorization: basicAuth(dav.username, dav.password) } });
+  if (mk.status !== 201) throw new Error(`MKCOL ${dav.url} answered ${mk.status}`);
+
+  const worker = opts.worker
+    ? await startWorker({
+      address: e.temporalAddress, namespace: 'default', taskQueue: services.taskQueue,
+      activities: activitiesFor(services), workflowBundle: { codePath: e.workflowBundle },
+    })
+    : null;
+  const token = randomToken(24);
+  const app: FastifyInstance = await buildApi(services, { adminToken: token });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+
+  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
+    if (body !== undefined) {
+      if (typeof body === 'string' || body instanceof Uint8Array) init.body = body as string;
+      else {
+        init.body = JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      }
+    }
+    const res = await fetch(address + p, init);
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  };
+
+  return {
+    id, services, dav, worker,
+    api: { url: address, token, call },
+    async close() {
+      await app.close();
+      await worker?.shutdown();
+      await services.close();
+    },
+  };
+}
+
+export function basicAuth(user: string, password: string): string {
+  return 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+}
