@@ -1,0 +1,45 @@
+import { capBytesKeepingExtension, joinCloudPath, MAX_NAME_BYTES, objectFolderName, sanitizeName } from '../../src/domain/naming.js';
+
+describe('sanitizeName', () => {
+  test.each([
+    ['+43454123453', '-43454123453'], // the manual's mobile-number example
+    ['a*b?c"d\'e:f<g>h/i+j%k!l@m\\n', 'a-b-c-d-e-f-g-h-i-j-k-l-m-n'],
+    ['S0001 #2 | draft ~ {x} & y', 'S0001 -2 - draft - -x- - y'],
+    ['tab\there', 'tab-here'],
+    ['  ..Azure Interior.. ', 'Azure Interior'],
+    ['report.pdf', 'report.pdf'],
+  ])('%j -> %j', (raw, expected) => {
+    expect(sanitizeName(raw)).toBe(expected);
+  });
+
+  test('caps long names by UTF-8 bytes and keeps the extension', () => {
+    const name = 'é'.repeat(300) + '.pdf';
+    const out = sanitizeName(name);
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(MAX_NAME_BYTES);
+    expect(out.endsWith('.pdf')).toBe(true);
+    expect(out.startsWith('éé')).toBe(true);
+  });
+
+  test('never cuts a multi-byte character in half', () => {
+    const out = capBytesKeepingExtension('日本語のファイル名'.repeat(20), 50);
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(50);
+    expect(out).not.toContain('\uFFFD');
+  });
+});
+
+describe('objectFolderName', () => {
+  test('uses the rendered expression when it gives a name', () => {
+    expect(objectFolderName('Abigail Peterson', 'Files of Abigail Peterson, synced', 3)).toBe('Files of Abigail Peterson, synced');
+  });
+  test('falls back to the display name when the expression renders empty', () => {
+    expect(objectFolderName('Abigail Peterson', ' .. ', 3)).toBe('Abigail Peterson');
+    expect(objectFolderName('Abigail Peterson', null, 3)).toBe('Abigail Peterson');
+  });
+  test('a display name that sanitises to nothing still gives a folder', () => {
+    expect(objectFolderName('...', null, 42)).toBe('record-42');
+  });
+});
+
+test('joinCloudPath', () => {
+  expect(joinCloudPath('/Odoo/', 'Contacts', 'Azure Interior')).toBe('/Odoo/Contacts/Azure Interior');
+});
