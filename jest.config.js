@@ -17,4 +17,5 @@ export default {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/summaryReporter.cjs'],
 };

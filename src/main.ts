@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     }
 
     let temporalAddress = config.temporal.address;
-    let temporalUi = process.env.TEMPORAL_UI_URL ?? null;
+    let temporalUi = config.temporal.uiUrl ?? null;
     if (!temporalAddress) {
       const cli = await findTemporalCli(config.temporal.cli);
       say(`starting the Temporal dev server on 127.0.0.1:${config.temporal.devPort} (${cli})`);

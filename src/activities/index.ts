@@ -12,7 +12,7 @@ import { OperationsQueue, type OperationRow } from '../db/repos/operations.js';
 import type { SyncLog } from '../db/repos/logs.js';
 import { getSettings, type ConnectionRow } from '../db/repos/connection.js';
 import { cloudItems, syncModels } from '../db/schema.js';
-import { planDirectSync, recordKey, refs, withSuffix, type CreateFolderOp, type UploadOp } from '../domain/planning/direct.js';
+import { planDirectSync, recordKey, withSuffix, type CreateFolderOp, type UploadOp } from '../domain/planning/direct.js';
 import type { ErpAttachment, ErpRecord, SyncDirection, SyncModel } from '../domain/types.js';
 import type { ErpPort } from '../erp/port.js';
 import { configurationError, describe, isRetryable, toActivityFailure } from './errors.js';

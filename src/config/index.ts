@@ -20,6 +20,7 @@ const envSchema = z.object({
   TEMPORAL_CLI: z.string().optional(),
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_UI_URL: z.url().optional(),
   LOCAL_DAV: z.enum(['auto', 'off']).default('auto'),
   LOCAL_DAV_PORT: z.coerce.number().int().min(0).max(65535).default(8088),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -43,6 +44,8 @@ export interface Config {
     cli?: string;
     devPort: number;
     uiPort: number;
+    /** Where ops find the Web UI of an external Temporal (printed at start). */
+    uiUrl?: string;
     devDbFile: string;
   };
   localDav: { enabled: boolean; port: number; dir: string };
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cli: e.TEMPORAL_CLI || undefined,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL,
       devDbFile: path.join(dataDir, 'temporal', 'temporal.db'),
     },
     localDav: { enabled: e.LOCAL_DAV === 'auto', port: e.LOCAL_DAV_PORT, dir: path.join(dataDir, 'cloud') },

@@ -26,7 +26,7 @@ describe('auth', () => {
   test('a missing or wrong token is 401', async () => {
     const none = await fetch(`${h.api.url}/api/sync-models`);
     expect(none.status).toBe(401);
-    expect((await none.json()).error.code).toBe('unauthorized');
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     expectError(await h.api.call('GET', '/api/sync-models', undefined, { authorization: 'Bearer wrong-token' }), 401, 'unauthorized');
     expectError(await h.api.call('GET', '/api/sync-models', undefined, { authorization: `Basic ${h.api.token}` }), 401, 'unauthorized');
   });

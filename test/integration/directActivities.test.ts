@@ -9,7 +9,7 @@ import { basicAuth, createHarness, type Harness } from '../support/harness.js';
 let h: Harness;
 let acts: ReturnType<typeof createActivities>;
 const env = new MockActivityEnvironment();
-const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A) => env.run(fn, ...args);
+const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => env.run(fn, ...args) as Promise<R>;
 
 beforeAll(async () => {
   h = await createHarness();

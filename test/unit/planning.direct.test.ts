@@ -23,7 +23,7 @@ function input(over: Partial<DirectPlanInput> = {}): DirectPlanInput {
 
 test('a first sync creates root, model folder, object folder, then uploads', () => {
   const ops = planDirectSync(input());
-  expect(ops.map((o) => [o.kind, o.payload.path ?? null])).toEqual([
+  expect(ops.map((o) => [o.kind, 'path' in o.payload ? o.payload.path : null])).toEqual([
     ['create_folder', '/Odoo'],
     ['create_folder', '/Odoo/Sale Orders'],
     ['create_folder', '/Odoo/Sale Orders/S00007'],
