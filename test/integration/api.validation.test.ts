@@ -105,6 +105,16 @@ describe('uploads', () => {
     expectError(res, 422, 'invalid_fields');
     expect(await count('erp_attachments')).toBe(0);
   });
+  test('raw uploads stream past the JSON body limit (1 MiB): a 3 MiB file arrives whole', async () => {
+    const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Big Files Inc' });
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const res = await h.api.call('POST', `/api/records/res.partner/${rec.json.id}/attachments?name=scan.tiff`, big, { 'content-type': 'application/octet-stream' });
+    expect(res.status).toBe(201);
+    expect(res.json.size).toBe(big.length);
+    const back = await fetch(`${h.api.url}/api/attachments/${res.json.id}/content`, { headers: { authorization: `Bearer ${h.api.token}` } });
+    expect(Buffer.from(await back.arrayBuffer()).equals(big)).toBe(true);
+  });
+
   test('multipart uploads work and keep the part type', async () => {
     const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Gemini Furniture' });
     const form = new FormData();
