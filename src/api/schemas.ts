@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDomain, DomainError } from '../domain/domains.js';
+import { compileNameExpression, NameExpressionError } from '../domain/nameExpressions.js';
 import type { DefaultFolder } from '../domain/types.js';
 
 /** One schema per body: validation and TypeScript types come from the same place. */
@@ -49,7 +50,15 @@ export const syncModelBody = z.object({
   folderName: z.string().trim().min(1, 'must not be empty').max(200),
   domain: domainSchema.default([]),
   periods: z.array(periodSchema).default([]),
-  nameExpression: z.string().max(1000).nullable().default(null),
+  nameExpression: z.string().max(1000).nullable().default(null).superRefine((value, ctx) => {
+    if (value === null) return;
+    try {
+      compileNameExpression(value);
+    } catch (err) {
+      if (!(err instanceof NameExpressionError)) throw err;
+      ctx.addIssue({ code: 'custom', message: `${err.message} (at character ${err.position + 1})` });
+    }
+  }),
   defaultFolders: z.array(defaultFolderSchema).default([]),
   active: z.boolean().default(true),
 }).strict();

@@ -65,6 +65,12 @@ describe('invalid values are 422 naming each field', () => {
     expect(res.json.error.details.fields['domain.0']).toMatch(/unknown operator "contains"/);
     expect(await count('sync_models')).toBe(0);
   });
+  test('sync models: a name expression that does not parse is refused at save time, naming the place', async () => {
+    const res = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', folderName: 'Contacts', nameExpression: 'Files of ${object.name' });
+    expectError(res, 422, 'invalid_fields');
+    expect(res.json.error.details.fields.nameExpression).toMatch(/never closed by "}" \(at character 10\)/);
+    expect(await count('sync_models')).toBe(0);
+  });
   test('sync models: wrong types and missing folder name', async () => {
     const res = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', active: 'yes', periods: [{ field: 'date', direction: 'past', amount: 0, unit: 'days' }] });
     expectError(res, 422, 'invalid_fields');

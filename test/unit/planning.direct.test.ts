@@ -98,3 +98,13 @@ test('a mapped folder keeps its recorded path', () => {
 test('dedupeSiblingNames is case-insensitive and respects names already taken', () => {
   expect(dedupeSiblingNames(['a.pdf', 'A.pdf', 'b'], ['B'])).toEqual(['a.pdf', 'A (2).pdf', 'b (2)']);
 });
+
+test("object folders take the sync model's name expression; one that does not parse falls back to the display name", () => {
+  const withFields = (id: number, name: string, fields: Record<string, unknown>) => ({ ...record(id, name), fields });
+  const named = { ...model(1, 'Sale Orders', 20), nameExpression: '${object.name}, ${object.state}' };
+  const ops = planDirectSync(input({ syncModels: [named], matches: new Map([[1, [withFields(7, 'S03093', { state: 'draft' })]]]), attachments: new Map() }));
+  expect(ops.at(-1)).toMatchObject({ payload: { path: '/Odoo/Sale Orders/S03093, draft' } });
+  const broken = { ...named, nameExpression: '${object.name' };
+  const fallback = planDirectSync(input({ syncModels: [broken], attachments: new Map() }));
+  expect(fallback.at(-1)).toMatchObject({ payload: { path: '/Odoo/Sale Orders/S00007' } });
+});

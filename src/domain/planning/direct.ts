@@ -4,7 +4,9 @@
  * idempotent through dedupe keys (planning twice emits the same keys, which the queue
  * stores once).
  */
+import { renderNameExpression } from '../nameExpressions.js';
 import { joinCloudPath, objectFolderName, sanitizeName } from '../naming.js';
+import { recordReader } from '../records.js';
 import type { ErpAttachment, ErpRecord, SyncModel } from '../types.js';
 
 export type FolderTarget =
@@ -123,7 +125,8 @@ export function planDirectSync(input: DirectPlanInput): DirectOperation[] {
   for (const syncModel of input.syncModels) {
     const records = (byModel.get(syncModel.id) ?? []).sort((a, b) => a.id - b.id);
     const modelPath = modelPaths.get(syncModel.id)!;
-    const names = dedupeSiblingNames(records.map((r) => objectFolderName(r.displayName, null, r.id)));
+    const names = dedupeSiblingNames(records.map((r) => objectFolderName(
+      r.displayName, syncModel.nameExpression ? renderNameExpression(syncModel.nameExpression, recordReader(r)) : null, r.id)));
     records.forEach((record, i) => {
       const ref = refs.objectFolder(record.model, record.id);
       const objectPath = pathOf(ref, joinCloudPath(modelPath, names[i]!));

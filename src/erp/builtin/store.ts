@@ -4,6 +4,7 @@ import type { Db } from '../../db/index.js';
 import { erpAttachments, erpRecords } from '../../db/schema.js';
 import { evaluateDomain, parseDomain } from '../../domain/domains.js';
 import { guessMimetype } from '../../domain/mimetypes.js';
+import { recordReader } from '../../domain/records.js';
 import type { DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
 import { ErpError, type ErpPort } from '../port.js';
 import type { Filestore } from './filestore.js';
@@ -19,23 +20,6 @@ export function toErpAttachment(row: AttachmentRow): ErpAttachment {
   return {
     id: row.id, resModel: row.resModel, resId: row.resId, name: row.name, type: row.type, url: row.url,
     isFolder: row.isFolder, mimetype: row.mimetype, size: row.fileSize, checksum: row.checksum,
-  };
-}
-
-/** Reads a field of a builtin record the way a domain or name expression names it. */
-export function recordReader(record: ErpRecord) {
-  return (path: string): unknown => {
-    const [head, ...rest] = path.split('.');
-    let value: unknown;
-    if (head === 'id') value = record.id;
-    else if (head === 'name' && !('name' in record.fields)) value = record.displayName;
-    else if (head === 'display_name') value = record.displayName;
-    else if (head === 'write_date') value = record.writeDate;
-    else value = record.fields[head!];
-    for (const key of rest) {
-      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-    }
-    return value;
   };
 }
 
