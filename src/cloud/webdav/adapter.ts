@@ -102,12 +102,10 @@ export class WebDavCloud implements CloudPort {
   }
 
   async createFolder(path: string): Promise<CloudItem> {
-    const res = await this.request(path, { method: 'MKCOL' }).catch(async (err: CloudError) => {
+    await this.request(path, { method: 'MKCOL' }).catch((err: CloudError) => {
       // 405: something already exists there (RFC 4918 9.3.1) — success if it is a folder.
-      if (err.status === 405) return null;
-      throw err;
+      if (err.status !== 405) throw err;
     });
-    void res;
     const item = await this.stat(path);
     if (!item) throw new CloudError('bad_response', `MKCOL ${path} succeeded but the folder is not there`);
     if (item.type !== 'folder') throw new CloudError('conflict', `${path} exists in the cloud and is a file, not a folder`, 409);
