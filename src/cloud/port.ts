@@ -14,6 +14,8 @@ export interface CloudItem {
   lastModified: string | null;
   /** Nextcloud / ownCloud `oc:fileid`: survives renames and moves. */
   fileId: string | null;
+  /** The SHA-1 the server holds for the content (Nextcloud / ownCloud `oc:checksums`), when it has one. */
+  sha1?: string | null;
 }
 
 export interface CloudCapabilities {
@@ -28,25 +30,32 @@ export interface CloudCapabilities {
 
 export interface CloudPort {
   stat(path: string): Promise<CloudItem | null>;
+  /** A folder and its direct children (PROPFIND Depth 1), or null when it is not there. */
+  list(path: string): Promise<{ self: CloudItem; children: CloudItem[] } | null>;
   /** MKCOL; an existing folder is success (activities run at least once). */
   createFolder(path: string): Promise<CloudItem>;
   /**
    * PUT that never overwrites: with `If-None-Match: *` where honoured, after a stat
    * elsewhere. Returns null when the name is taken, so the caller can pick another.
    */
-  uploadNew(path: string, body: Readable, size: number): Promise<CloudItem | null>;
+  uploadNew(path: string, body: Readable, size: number, opts?: { sha1?: string | null }): Promise<CloudItem | null>;
   download(path: string): Promise<Readable>;
   move(from: string, to: string): Promise<void>;
   /** DELETE; a missing item is success. */
   remove(path: string): Promise<void>;
-  /** The link stored in the ERP's URL attachment for an item. */
+  /** The internal link stored in the ERP's URL attachment for an item. */
   linkFor(item: CloudItem): string;
+  /**
+   * A public link anyone can open ("Use Public URLs"): a link share from the OCS share
+   * API, reusing an existing one. Throws `CloudError('unsupported')` where there is none.
+   */
+  publicLink(item: CloudItem): Promise<string>;
   detectCapabilities(): Promise<CloudCapabilities>;
 }
 
 export type CloudErrorCode =
   | 'auth_failed' | 'forbidden' | 'not_found' | 'conflict' | 'precondition_failed' | 'locked'
-  | 'unavailable' | 'unreachable' | 'not_webdav' | 'insufficient_storage' | 'bad_response';
+  | 'unavailable' | 'unreachable' | 'not_webdav' | 'insufficient_storage' | 'bad_response' | 'unsupported';
 
 /** Every cloud failure, classified once, so activities can decide retry vs stop. */
 export class CloudError extends Error {
@@ -62,7 +71,7 @@ export class CloudError extends Error {
 
   /** Bad credentials, rights or configuration: retrying cannot help. */
   get permanent(): boolean {
-    return this.code === 'auth_failed' || this.code === 'forbidden' || this.code === 'not_webdav';
+    return this.code === 'auth_failed' || this.code === 'forbidden' || this.code === 'not_webdav' || this.code === 'unsupported';
   }
 }
 

@@ -16,6 +16,8 @@ export const settings = pgTable('settings', {
   logSyncActivities: boolean('log_sync_activities').notNull().default(true),
   logRetentionDays: integer('log_retention_days').notNull().default(30),
   maxDeleteShare: doublePrecision('max_delete_share').notNull().default(0.2),
+  /** Incremental direct discovery: attachments written since this time (minus an overlap) are listed. */
+  directCursor: timestamp('direct_cursor', { withTimezone: true }),
   ...timestamps,
 });
 

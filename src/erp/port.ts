@@ -10,8 +10,15 @@ export interface ErpPort {
   readonly kind: 'builtin' | 'odoo';
   /** Records of `model` matching `domain`, ordered by id. */
   searchRecords(model: string, domain: DomainTerm[]): Promise<ErpRecord[]>;
-  /** Attachments of the given records, without content. */
-  listAttachments(resModel: string, resIds: number[]): Promise<ErpAttachment[]>;
+  /**
+   * Attachments of the given records, without content; with `changedSince`, only those
+   * created or written at or after that time (ISO 8601), for incremental discovery.
+   */
+  listAttachments(resModel: string, resIds: number[], opts?: { changedSince?: string }): Promise<ErpAttachment[]>;
+  /** Which of `ids` still exist in `model` (the id diff that finds deletions). */
+  existingRecordIds(model: string, ids: number[]): Promise<Set<number>>;
+  /** Which of the attachment `ids` still exist. */
+  existingAttachmentIds(ids: number[]): Promise<Set<number>>;
   getAttachment(id: number): Promise<ErpAttachment | null>;
   /** The binary content of a `binary` attachment, streamed. */
   openContent(id: number): Promise<{ stream: Readable; size: number }>;

@@ -17,13 +17,19 @@ const quick = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
+// Discovery and planning read the whole scope: longer than a batch, but bounded.
+const planning = proxyActivities<Activities>({
+  startToCloseTimeout: '20 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
 const transfers = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '5 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-export async function directSync(_input: DirectSyncInput = {}): Promise<SyncSummary> {
+export async function directSync(input: DirectSyncInput = {}): Promise<SyncSummary> {
   const progress: SyncProgress = { phase: 'starting', done: 0, failed: 0, currentBatch: null };
   setHandler(progressQuery, () => progress);
   upsertSearchAttributes([{ key: SyncDirectionKey, value: 'direct' }, { key: SyncOutcomeKey, value: 'running' }]);
@@ -31,7 +37,7 @@ export async function directSync(_input: DirectSyncInput = {}): Promise<SyncSumm
   const startedAt = Date.now();
   const { timeBudgetSeconds } = await quick.loadRunSettings();
   progress.phase = 'planning';
-  const { planned } = await quick.planDirectSync();
+  const { planned } = await planning.planDirectSync({ fullScan: input.fullScan === true });
 
   progress.phase = 'propagating';
   let outcome: SyncOutcome = 'completed';
@@ -62,6 +68,8 @@ function runBatch(batch: BatchRef): Promise<BatchResult> {
   const input = { ids: batch.ids };
   switch (batch.kind) {
     case 'create_folder': return quick.createFolders(input);
+    case 'move_folder': return quick.moveFolders(input);
+    case 'delete_item': return quick.deleteItems(input);
     case 'upload': return transfers.uploadAttachments(input);
     case 'replace_with_url': return quick.replaceWithUrl(input);
     default: throw ApplicationFailure.nonRetryable(`directSync does not know operation kind ${batch.kind}`, 'UnknownOperationKind');

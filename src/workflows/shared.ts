@@ -46,6 +46,8 @@ export interface SyncSummary {
 export interface DirectSyncInput {
   /** Who started the run: `api`, `schedule`, `ui`. Shown in the history; no secrets here. */
   trigger?: string;
+  /** List every attachment of the synced records, not only those changed since the last run. */
+  fullScan?: boolean;
 }
 
 export const progressQuery = defineQuery<SyncProgress>('progress');

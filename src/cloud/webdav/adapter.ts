@@ -5,7 +5,7 @@ import { CloudError, type CloudCapabilities, type CloudConnectionSettings, type 
 
 const PROPFIND_BODY = '<?xml version="1.0" encoding="UTF-8"?>\n' +
   '<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>' +
-  '<d:getetag/><d:getlastmodified/><d:getcontentlength/><d:resourcetype/><oc:fileid/>' +
+  '<d:getetag/><d:getlastmodified/><d:getcontentlength/><d:resourcetype/><oc:fileid/><oc:checksums/>' +
   '</d:prop></d:propfind>';
 
 const xml = new XMLParser({
@@ -14,6 +14,13 @@ const xml = new XMLParser({
   parseTagValue: false,
   isArray: (name) => name === 'response' || name === 'propstat',
 });
+
+/** `<oc:checksums><oc:checksum>SHA1:ab12 MD5:… ADLER32:…</oc:checksum></oc:checksums>` -> `ab12`. */
+function sha1Of(checksums: unknown): string | null {
+  const text = typeof checksums === 'object' && checksums !== null ? JSON.stringify(checksums) : String(checksums ?? '');
+  const m = /SHA1:([0-9a-f]{40})/i.exec(text);
+  return m ? m[1]!.toLowerCase() : null;
+}
 
 /** `"abc"`, `W/"abc"` -> `abc`: weak and strong forms of one ETag compare equal. */
 export function normaliseEtag(raw: unknown): string | null {
@@ -50,6 +57,7 @@ export function parseMultistatus(body: string, hrefToPath: (href: string) => str
       etag: normaliseEtag(props.getetag),
       lastModified: typeof props.getlastmodified === 'string' ? new Date(props.getlastmodified).toISOString() : null,
       fileId: props.fileid !== undefined && props.fileid !== '' ? String(props.fileid) : null,
+      sha1: sha1Of(props.checksums),
     } satisfies CloudItem;
   });
 }
@@ -101,6 +109,19 @@ export class WebDavCloud implements CloudPort {
     return { ...item, path: normalisePath(path) };
   }
 
+  async list(path: string): Promise<{ self: CloudItem; children: CloudItem[] } | null> {
+    const res = await this.request(path, { method: 'PROPFIND', headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY })
+      .catch((err: CloudError) => { if (err.code === 'not_found') return null; throw err; });
+    if (!res) return null;
+    if (res.status !== 207) throw new CloudError('not_webdav', `PROPFIND ${path} answered ${res.status} instead of 207 Multi-Status`, res.status);
+    const wanted = normalisePath(path);
+    const items = parseMultistatus(await res.text(), this.hrefToPath);
+    const self = items.find((i) => i.path === wanted);
+    if (!self) throw new CloudError('bad_response', `PROPFIND ${path} did not list the folder itself`);
+    if (self.type !== 'folder') return { self, children: [] };
+    return { self, children: items.filter((i) => i !== self && parentOf(i.path) === wanted) };
+  }
+
   async createFolder(path: string): Promise<CloudItem> {
     await this.request(path, { method: 'MKCOL' }).catch((err: CloudError) => {
       // 405: something already exists there (RFC 4918 9.3.1) — success if it is a folder.
@@ -112,13 +133,17 @@ export class WebDavCloud implements CloudPort {
     return item;
   }
 
-  async uploadNew(path: string, body: Readable, size: number): Promise<CloudItem | null> {
+  async uploadNew(path: string, body: Readable, size: number, opts: { sha1?: string | null } = {}): Promise<CloudItem | null> {
     // Generic servers may ignore If-None-Match: a stat first keeps a person's file safe there too.
     if (await this.stat(path)) return null;
     try {
       await this.request(path, {
         method: 'PUT',
-        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size), 'If-None-Match': '*' },
+        headers: {
+          'Content-Type': 'application/octet-stream', 'Content-Length': String(size), 'If-None-Match': '*',
+          // Nextcloud / ownCloud store it (and report it back in oc:checksums); others ignore it.
+          ...(opts.sha1 ? { 'OC-Checksum': `SHA1:${opts.sha1}` } : {}),
+        },
         data: body,
         streaming: true,
       });
@@ -159,6 +184,53 @@ export class WebDavCloud implements CloudPort {
     return this.url(item.path);
   }
 
+  async publicLink(item: CloudItem): Promise<string> {
+    const davIdx = this.base.pathname.indexOf('/remote.php/');
+    if (davIdx < 0) throw new CloudError('unsupported', 'Public links need the OCS share API of Nextcloud / ownCloud; this server is plain WebDAV');
+    const api = new URL(`${this.base.pathname.slice(0, davIdx)}/ocs/v2.php/apps/files_sharing/api/v1/shares`, this.base);
+    const headers = {
+      'OCS-APIRequest': 'true', Accept: 'application/json',
+      Authorization: 'Basic ' + Buffer.from(`${this.settings.username}:${this.settings.password}`).toString('base64'),
+    };
+    // Nextcloud makes a new link share on every POST: reuse the one there is.
+    const query = new URL(api);
+    query.search = new URLSearchParams({ path: item.path, reshares: 'false', format: 'json' }).toString();
+    const existing = await this.ocs(query, { headers }, `list shares of ${item.path}`);
+    const found = Array.isArray(existing) ? existing.find((s: { share_type?: number; url?: string }) => Number(s.share_type) === 3 && typeof s.url === 'string') : undefined;
+    if (found) return found.url as string;
+    const create = new URL(api);
+    create.search = 'format=json';
+    const made = await this.ocs(create, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ shareType: '3', path: item.path }).toString(),
+    }, `share ${item.path}`) as { url?: unknown } | null;
+    if (!made || typeof made.url !== 'string') throw new CloudError('bad_response', `The share API made a link share for ${item.path} but gave no URL`);
+    return made.url;
+  }
+
+  /** One OCS call: the envelope's own status decides, not just HTTP's. */
+  private async ocs(url: URL, init: RequestInit, what: string): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw toCloudError(err, what);
+    }
+    const text = await res.text();
+    let body: { ocs?: { meta?: { statuscode?: number; message?: string }; data?: unknown } };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (!res.ok) throw toCloudError({ status: res.status, response: res }, what);
+      throw new CloudError('bad_response', `${what}: the share API did not answer JSON`);
+    }
+    const code = Number(body.ocs?.meta?.statuscode ?? res.status);
+    if (code >= 200 && code < 300 || code === 100) return body.ocs?.data ?? null;
+    const err = toCloudError({ status: code === 997 ? 401 : code, response: res }, what);
+    throw new CloudError(err.code, `${err.message}${body.ocs?.meta?.message ? `: ${body.ocs.meta.message}` : ''}`, err.status, err.retryAfterMs);
+  }
+
   async detectCapabilities(): Promise<CloudCapabilities> {
     const root = await this.stat('/');
     if (!root) throw new CloudError('not_found', 'The WebDAV root of the connection does not exist');
@@ -189,6 +261,10 @@ export class WebDavCloud implements CloudPort {
       shares: isNc,
     };
   }
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/')) || '/';
 }
 
 export function normalisePath(path: string): string {

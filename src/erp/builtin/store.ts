@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.js';
 import { erpAttachments, erpRecords } from '../../db/schema.js';
 import { evaluateDomain, parseDomain } from '../../domain/domains.js';
@@ -39,12 +39,36 @@ export class BuiltinErp implements ErpPort {
     return rows.map(toErpRecord).filter((r) => evaluateDomain(tree, recordReader(r)));
   }
 
-  async listAttachments(resModel: string, resIds: number[]): Promise<ErpAttachment[]> {
-    if (resIds.length === 0) return [];
-    const rows = await this.db.select().from(erpAttachments)
-      .where(and(eq(erpAttachments.resModel, resModel), inArray(erpAttachments.resId, resIds)))
-      .orderBy(asc(erpAttachments.id));
-    return rows.map(toErpAttachment);
+  async listAttachments(resModel: string, resIds: number[], opts: { changedSince?: string } = {}): Promise<ErpAttachment[]> {
+    const out: ErpAttachment[] = [];
+    for (const chunk of chunks(resIds, 5000)) {
+      const rows = await this.db.select().from(erpAttachments)
+        .where(and(
+          eq(erpAttachments.resModel, resModel), inArray(erpAttachments.resId, chunk),
+          opts.changedSince ? gte(erpAttachments.writeDate, new Date(opts.changedSince)) : undefined,
+        ))
+        .orderBy(asc(erpAttachments.id));
+      out.push(...rows.map(toErpAttachment));
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  async existingRecordIds(model: string, ids: number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (const chunk of chunks(ids, 5000)) {
+      const rows = await this.db.select({ id: erpRecords.id }).from(erpRecords).where(and(eq(erpRecords.model, model), inArray(erpRecords.id, chunk)));
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
+
+  async existingAttachmentIds(ids: number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (const chunk of chunks(ids, 5000)) {
+      const rows = await this.db.select({ id: erpAttachments.id }).from(erpAttachments).where(inArray(erpAttachments.id, chunk));
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
   }
 
   async getAttachment(id: number): Promise<ErpAttachment | null> {
@@ -124,9 +148,47 @@ export class BuiltinErp implements ErpPort {
     }
   }
 
+  /** Odoo's `write`: the given values change, `write_date` moves on. Fields merge into the stored ones. */
+  async updateRecord(model: string, id: number, values: { name?: string; fields?: Record<string, unknown> }): Promise<ErpRecord | null> {
+    const [row] = await this.db.update(erpRecords).set({
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.fields !== undefined ? { fields: sql`${erpRecords.fields} || ${JSON.stringify(values.fields)}::jsonb` } : {}),
+      writeDate: sql`now()`,
+    }).where(and(eq(erpRecords.model, model), eq(erpRecords.id, id))).returning();
+    return row ? toErpRecord(row) : null;
+  }
+
+  /** Odoo's `unlink`: the record goes with its attachments (Odoo's BaseModel.unlink does the same). */
+  async deleteRecord(model: string, id: number): Promise<boolean> {
+    const { deleted, blobs } = await this.db.transaction(async (tx) => {
+      const gone = await tx.delete(erpAttachments).where(and(eq(erpAttachments.resModel, model), eq(erpAttachments.resId, id))).returning({ storeFname: erpAttachments.storeFname });
+      const rows = await tx.delete(erpRecords).where(and(eq(erpRecords.model, model), eq(erpRecords.id, id))).returning({ id: erpRecords.id });
+      return { deleted: rows.length > 0, blobs: gone.map((g) => g.storeFname).filter((f): f is string => !!f) };
+    });
+    for (const fname of new Set(blobs)) await this.releaseBlobIfUnused(fname);
+    return deleted;
+  }
+
+  async renameAttachment(id: number, name: string): Promise<ErpAttachment | null> {
+    const [row] = await this.db.update(erpAttachments).set({ name, writeDate: sql`now()` }).where(eq(erpAttachments.id, id)).returning();
+    return row ? toErpAttachment(row) : null;
+  }
+
+  async deleteAttachment(id: number): Promise<boolean> {
+    const [row] = await this.db.delete(erpAttachments).where(eq(erpAttachments.id, id)).returning();
+    if (row?.storeFname) await this.releaseBlobIfUnused(row.storeFname);
+    return !!row;
+  }
+
   async listRecordAttachments(resModel: string, resId: number): Promise<AttachmentRow[]> {
     return this.db.select().from(erpAttachments)
       .where(and(eq(erpAttachments.resModel, resModel), eq(erpAttachments.resId, resId)))
       .orderBy(asc(erpAttachments.id));
   }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

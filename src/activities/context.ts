@@ -1,0 +1,114 @@
+/**
+ * What every activity shares: the ports, the queue, the mapping, the log, and `runEach`,
+ * the one loop that executes a batch of queued operations with bounded concurrency.
+ */
+import { Context } from '@temporalio/activity';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { CloudPort } from '../cloud/port.js';
+import type { Db } from '../db/index.js';
+import type { ConnectionRow } from '../db/repos/connection.js';
+import type { SyncLog } from '../db/repos/logs.js';
+import { MappingRepo } from '../db/repos/mapping.js';
+import { OperationsQueue, type OperationRow } from '../db/repos/operations.js';
+import { syncModels } from '../db/schema.js';
+import type { SyncDirection, SyncModel } from '../domain/types.js';
+import type { ErpPort } from '../erp/port.js';
+import { configurationError, describe, isRetryable, toActivityFailure } from './errors.js';
+
+export interface ActivityDeps {
+  db: Db;
+  erp: ErpPort;
+  /** Opens the confirmed cloud connection with its decrypted credentials, or null. */
+  openCloud(): Promise<{ cloud: CloudPort; connection: ConnectionRow } | null>;
+  log: SyncLog;
+  /** How many operations one batch activity handles, and how many at once. */
+  batchSize?: number;
+  concurrency?: number;
+  /** Today's date for periods, `YYYY-MM-DD` (UTC); tests pin it. */
+  today?: () => string;
+}
+
+export interface BatchRef {
+  kind: string;
+  ids: number[];
+}
+
+export interface BatchResult {
+  done: number;
+  failed: number;
+}
+
+export type ActivityContext = ReturnType<typeof createContext>;
+
+export function createContext(deps: ActivityDeps) {
+  const queue = new OperationsQueue(deps.db);
+  const mapping = new MappingRepo(deps.db);
+  const batchSize = deps.batchSize ?? 50;
+  const concurrency = deps.concurrency ?? 8;
+  const runId = () => {
+    try {
+      return Context.current().info.workflowExecution?.runId ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const heartbeat = (details: unknown) => {
+    try {
+      Context.current().heartbeat(details);
+    } catch {
+      // Outside an activity (scripts): nothing to report to.
+    }
+  };
+
+  async function requireCloud() {
+    const opened = await deps.openCloud();
+    if (!opened) throw configurationError('The cloud connection is not confirmed: save it and run "Login and Confirm" (POST /api/connection/confirm) first.');
+    return opened;
+  }
+
+  /**
+   * Runs each operation of a batch, recording its own outcome: one bad item never blocks
+   * the rest. A permanent cloud failure (credentials, rights) stops the batch and the run.
+   */
+  async function runEach(ids: number[], handle: (op: OperationRow) => Promise<void>, direction: SyncDirection, parallel = concurrency): Promise<BatchResult> {
+    const ops = (await queue.get(ids)).filter((op) => op.status === 'pending');
+    const result: BatchResult = { done: 0, failed: 0 };
+    let stop: unknown = null;
+    let next = 0;
+    const worker = async () => {
+      while (next < ops.length && !stop) {
+        const op = ops[next++]!;
+        try {
+          await handle(op);
+          await queue.complete(op.id);
+          result.done++;
+        } catch (err) {
+          const status = await queue.fail(op.id, describe(err), isRetryable(err));
+          result.failed++;
+          const p = op.payload as { path?: string; resModel?: string; resId?: number };
+          await deps.log.write({
+            direction, level: status === 'failed' ? 'error' : 'warning', runId: runId(),
+            message: `${op.kind} failed${status === 'pending' ? ' (will retry)' : ''}: ${describe(err)}`,
+            path: p.path ?? null, model: p.resModel ?? null, recordId: p.resId ?? null,
+          });
+          if (!isRetryable(err)) stop = err;
+        }
+        heartbeat({ done: result.done, failed: result.failed });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, ops.length) }, worker));
+    if (stop) throw toActivityFailure(stop);
+    return result;
+  }
+
+  async function activeSyncModels(): Promise<SyncModel[]> {
+    return deps.db.select().from(syncModels)
+      .where(and(eq(syncModels.active, true), isNull(syncModels.deletedAt), isNull(syncModels.invalidReason)))
+      .orderBy(asc(syncModels.sequence), asc(syncModels.id));
+  }
+
+  return {
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, activeSyncModels,
+    today: deps.today ?? (() => new Date().toISOString().slice(0, 10)),
+  };
+}

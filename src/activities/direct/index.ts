@@ -1,0 +1,320 @@
+/**
+ * The direct sync's activities (ERP -> cloud): discover + plan, then one activity per
+ * operation kind. Each is safe to run twice: MKCOL on an existing folder, a MOVE already
+ * made, a DELETE of a missing item and an upload found already done are all successes.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { CloudError, type CloudItem, type CloudPort } from '../../cloud/port.js';
+import { getSettings } from '../../db/repos/connection.js';
+import type { LogEntry } from '../../db/repos/logs.js';
+import { toMappedItem } from '../../db/repos/mapping.js';
+import type { OperationRow } from '../../db/repos/operations.js';
+import { settings as settingsTable } from '../../db/schema.js';
+import { joinCloudPath, sanitizeName } from '../../domain/naming.js';
+import { periodsToDomain } from '../../domain/periods.js';
+import {
+  planDirectSync, recordKey, refs, withSuffix,
+  type CreateFolderOp, type DeleteItemOp, type MoveFolderOp, type ReplaceWithUrlOp, type UploadOp,
+} from '../../domain/planning/direct.js';
+import type { DefaultFolder, DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
+import type { ActivityContext, BatchResult } from '../context.js';
+import { configurationError, describe } from '../errors.js';
+import { discoverManagedFolders } from './discovery.js';
+
+/** `write_date` is the transaction's start and clocks drift: look back this far past the cursor. */
+export const CURSOR_OVERLAP_MS = 10 * 60 * 1000;
+
+type Payload<T extends { payload: unknown }> = T['payload'];
+const payloadOf = <T extends { payload: unknown }>(op: OperationRow) => op.payload as unknown as Payload<T>;
+
+export function directActivities(ctx: ActivityContext) {
+  const { deps, mapping, queue } = ctx;
+  const log = (entry: Omit<LogEntry, 'direction' | 'runId'>) =>
+    deps.log.write({ direction: 'direct', runId: ctx.runId(), ...entry });
+
+  /** Where a ref's parent is now; an operation waits (retryable) until its parent exists. */
+  async function parentPath(parentRef: string | null): Promise<string> {
+    if (parentRef === null) return '/';
+    const parent = await mapping.get(parentRef);
+    if (!parent) throw new Error(`Its parent folder (${parentRef}) is not in the cloud yet`);
+    return parent.path;
+  }
+
+  async function createTree(cloud: CloudPort, base: string, tree: DefaultFolder[]): Promise<void> {
+    for (const folder of tree) {
+      const name = sanitizeName(folder.name);
+      if (!name) continue;
+      const path = joinCloudPath(base, name);
+      await cloud.createFolder(path);
+      await createTree(cloud, path, folder.children);
+    }
+  }
+
+  return {
+    /**
+     * Discover + plan: checks the managed folders in the cloud, reads the ERP's desired
+     * state (incrementally: attachments by `write_date` cursor, deletions by id diff),
+     * plans the difference and queues it.
+     */
+    async planDirectSync(input: { fullScan?: boolean } = {}): Promise<{ planned: number; enqueued: number; warnings: number; listings: number }> {
+      const { cloud, connection } = await ctx.requireCloud();
+      const startedAt = new Date();
+      const settings = await getSettings(deps.db);
+      const models = await ctx.activeSyncModels();
+      const caps = (connection.capabilities ?? {}) as { etagPropagation?: boolean };
+      const findings = await discoverManagedFolders(cloud, mapping, {
+        activeModelRefs: new Set(models.map((m) => refs.modelFolder(m.id))),
+        etagPropagation: caps.etagPropagation === true,
+      });
+      for (const m of findings.moved) await log({ level: 'warning', path: m.to, message: `Found ${m.from} renamed or moved to ${m.to} in the cloud: it is put back` });
+      for (const m of findings.missing) await log({ level: 'warning', path: m.path, message: `${m.path} was deleted in the cloud: it is created again` });
+
+      const mappingRows = await mapping.all();
+      const today = ctx.today();
+      const matches = new Map<number, ErpRecord[]>();
+      for (const m of models) {
+        try {
+          matches.set(m.id, await deps.erp.searchRecords(m.model, [...m.domain, ...periodsToDomain(m.periods, today)] as DomainTerm[]));
+        } catch (err) {
+          await log({ level: 'error', model: m.model, message: `Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}. Nothing was planned; fix or deactivate it.` });
+          throw configurationError(`Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}`);
+        }
+      }
+
+      // Deletions: mapped records and attachments the ERP no longer has.
+      const deletedRecords = new Set<string>();
+      const mappedByModel = new Map<string, number[]>();
+      for (const r of mappingRows) {
+        if (r.kind === 'object_folder' && r.resModel && r.resId !== null) mappedByModel.set(r.resModel, [...(mappedByModel.get(r.resModel) ?? []), r.resId]);
+      }
+      for (const [model, ids] of mappedByModel) {
+        const existing = await deps.erp.existingRecordIds(model, ids);
+        for (const id of ids) if (!existing.has(id)) deletedRecords.add(recordKey(model, id));
+      }
+      const inScope = new Set([...matches.values()].flat().map((r) => recordKey(r.model, r.id)));
+      const mappedFiles = mappingRows.filter((r) => r.kind === 'file' && r.attachmentId !== null && r.resModel && r.resId !== null && inScope.has(recordKey(r.resModel, r.resId)));
+      const existingAttachments = await deps.erp.existingAttachmentIds(mappedFiles.map((r) => r.attachmentId!));
+      const deletedAttachments = new Set(mappedFiles.map((r) => r.attachmentId!).filter((id) => !existingAttachments.has(id)));
+
+      // Attachments: all of them for records new to the mapping, the changed ones for the rest.
+      const mappedObjects = new Set(mappingRows.filter((r) => r.kind === 'object_folder').map((r) => r.ref));
+      const changedSince = input.fullScan || !settings.directCursor ? undefined : new Date(settings.directCursor.getTime() - CURSOR_OVERLAP_MS).toISOString();
+      const attachments = new Map<string, ErpAttachment[]>();
+      const byRecord = (list: ErpAttachment[]) => {
+        for (const a of list) attachments.set(recordKey(a.resModel, a.resId), [...(attachments.get(recordKey(a.resModel, a.resId)) ?? []), a]);
+      };
+      for (const [modelName, ids] of groupIds([...matches.values()].flat())) {
+        const fresh = ids.filter((id) => changedSince === undefined || !mappedObjects.has(refs.objectFolder(modelName, id)));
+        const known = ids.filter((id) => !fresh.includes(id));
+        byRecord(await deps.erp.listAttachments(modelName, fresh));
+        if (known.length) byRecord(await deps.erp.listAttachments(modelName, known, { changedSince }));
+      }
+
+      const plan = planDirectSync({
+        rootFolder: connection.rootFolder,
+        syncModels: models,
+        matches,
+        attachments,
+        mapping: new Map(mappingRows.map((r) => [r.ref, toMappedItem(r)])),
+        deletedRecords,
+        deletedAttachments,
+      });
+      const enqueued = await queue.enqueue('direct', plan.ops, ctx.runId());
+      for (const w of plan.warnings) await log({ level: 'warning', model: w.resModel, recordId: w.resId, message: w.message });
+      await deps.db.update(settingsTable).set({ directCursor: startedAt, updatedAt: sql`now()` }).where(eq(settingsTable.id, 1));
+      return { planned: plan.ops.length, enqueued, warnings: plan.warnings.length, listings: findings.listings };
+    },
+
+    /** MKCOL for each folder (an existing folder is success), its default folders, then the mapping. */
+    async createFolders(input: { ids: number[] }): Promise<BatchResult> {
+      const { cloud } = await ctx.requireCloud();
+      // One at a time, in queue order: a parent is always created before its children.
+      return ctx.runEach(input.ids, async (op) => {
+        const p = payloadOf<CreateFolderOp>(op);
+        const known = await mapping.get(p.ref);
+        const path = known?.path ?? joinCloudPath(await parentPath(p.parentRef), p.name);
+        const item = await cloud.createFolder(path);
+        const t = p.target;
+        await mapping.upsert(p.ref, t.kind, item, {
+          syncModelId: 'syncModelId' in t ? t.syncModelId : null,
+          resModel: t.kind === 'object_folder' ? t.resModel : null,
+          resId: t.kind === 'object_folder' ? t.resId : null,
+        });
+        // Default folders: made in a new object folder only; later edits of the tree are not synced.
+        if (t.kind === 'object_folder' && p.defaultFolders.length) await createTree(cloud, path, p.defaultFolders);
+        await log({
+          level: 'success', path, message: `Folder ready: ${path}`,
+          model: t.kind === 'object_folder' ? t.resModel : null, recordId: t.kind === 'object_folder' ? t.resId : null,
+        });
+      }, 'direct', 1);
+    },
+
+    /** Renames and moves managed folders to where the ERP wants them; the mapping follows. */
+    async moveFolders(input: { ids: number[] }): Promise<BatchResult> {
+      const { cloud } = await ctx.requireCloud();
+      return ctx.runEach(input.ids, async (op) => {
+        const p = payloadOf<MoveFolderOp>(op);
+        const row = await mapping.get(p.ref);
+        if (!row) return; // forgotten since (gone from the cloud): the next plan creates it
+        const wanted = joinCloudPath(await parentPath(p.parentRef), p.name);
+        const syncModelId = 'syncModelId' in p.target ? p.target.syncModelId : null;
+        let to: string | null = row.path === wanted ? wanted : null;
+        for (let n = 1; to === null && n <= 50; n++) {
+          const candidate = n === 1 ? wanted : withSuffix(wanted, n);
+          try {
+            await cloud.move(row.path, candidate);
+            to = candidate;
+          } catch (err) {
+            if (!(err instanceof CloudError)) throw err;
+            if (err.code === 'precondition_failed') continue; // the name is taken: next spelling
+            if (err.code !== 'not_found') throw err;
+            // The source is gone: either an earlier attempt moved it, or someone deleted it.
+            const there = await cloud.stat(candidate);
+            if (there && there.type === 'folder' && (!row.fileId || there.fileId === row.fileId)) {
+              to = candidate;
+            } else {
+              await mapping.forgetFolders(row.path);
+              await log({ level: 'warning', path: row.path, message: `${row.path} vanished from the cloud before it could be moved: the next run creates it again` });
+              return;
+            }
+          }
+        }
+        if (to === null) throw new Error(`No free name for ${wanted} after 50 tries`);
+        await mapping.rebase(row.path, to);
+        if (row.kind === 'object_folder' || row.kind === 'model_folder') await mapping.setSyncModel(p.ref, syncModelId);
+        if (to !== row.path) {
+          await log({
+            level: to === wanted ? 'success' : 'warning', path: to, model: p.resModel ?? null, recordId: p.resId ?? null,
+            message: `Moved ${row.path} to ${to}${to === wanted ? '' : ` (${wanted} is taken)`}`,
+          });
+        }
+      }, 'direct', 1);
+    },
+
+    /** Deletes what the ERP deleted: a record's object folder, a URL attachment's file. */
+    async deleteItems(input: { ids: number[] }): Promise<BatchResult> {
+      const { cloud } = await ctx.requireCloud();
+      return ctx.runEach(input.ids, async (op) => {
+        const p = payloadOf<DeleteItemOp>(op);
+        const row = await mapping.get(p.ref);
+        if (!row) return;
+        if (row.fileId) {
+          // Something else at that path now (ours was replaced): leave it alone.
+          const there = await cloud.stat(row.path);
+          if (there && there.fileId && there.fileId !== row.fileId) {
+            await mapping.forgetSubtree(row.path);
+            await log({ level: 'warning', path: row.path, model: p.resModel, recordId: p.resId, message: `${row.path} is no longer the item the service made; it is left in place` });
+            return;
+          }
+        }
+        await cloud.remove(row.path);
+        await mapping.forgetSubtree(row.path);
+        await log({
+          level: 'success', path: row.path, model: p.resModel, recordId: p.resId,
+          message: p.reason === 'record_deleted' ? `Deleted ${row.path}: its record was deleted in the ERP` : `Deleted ${row.path}: its attachment was deleted in the ERP`,
+        });
+      }, 'direct');
+    },
+
+    /**
+     * Streams each binary to the cloud without overwriting anything, verifies the copy
+     * (size, and checksum where the server reports one), records it, and queues its
+     * release (replace with URL) as its own operation.
+     */
+    async uploadAttachments(input: { ids: number[] }): Promise<BatchResult> {
+      const { cloud } = await ctx.requireCloud();
+      return ctx.runEach(input.ids, async (op) => {
+        const p = payloadOf<UploadOp>(op) as Payload<UploadOp> & { claimedPath?: string };
+        const attachment = await deps.erp.getAttachment(p.attachmentId);
+        if (!attachment || attachment.type !== 'binary') return; // deleted or already a link: nothing to send
+        if (!(await mapping.get(p.ref))) {
+          const folder = await parentPath(p.parentRef);
+          const path = joinCloudPath(folder, p.name);
+          let item: CloudItem | null = null;
+          // A retry after a crash between PUT and bookkeeping finds its own earlier upload.
+          if (p.claimedPath) {
+            const earlier = await cloud.stat(p.claimedPath);
+            if (earlier && earlier.type === 'file' && earlier.size === attachment.size) item = earlier;
+          }
+          for (let n = 1; !item && n <= 50; n++) {
+            const candidate = n === 1 ? path : withSuffix(path, n);
+            await claimPath(op.id, candidate);
+            const { stream, size } = await deps.erp.openContent(attachment.id);
+            item = await cloud.uploadNew(candidate, stream, size, { sha1: attachment.checksum }).finally(() => stream.destroy());
+          }
+          if (!item) throw new Error(`No free name for ${path} after 50 tries`);
+          const mismatch = verifyCopy(item, attachment);
+          if (mismatch) {
+            await cloud.remove(item.path);
+            throw new Error(`${mismatch}: upload discarded`);
+          }
+          await mapping.upsert(p.ref, 'file', item, { attachmentId: attachment.id, resModel: p.resModel, resId: p.resId, syncModelId: p.syncModelId });
+          await log({
+            level: item.path === path ? 'success' : 'warning', path: item.path, model: p.resModel, recordId: p.resId,
+            message: `Uploaded ${attachment.name} (${attachment.size} bytes) to ${item.path}${item.path === path ? '' : ` (${path} was taken)`}`,
+          });
+        }
+        await queue.enqueue('direct', [{
+          kind: 'replace_with_url', dedupeKey: `replace_with_url:${p.ref}`,
+          payload: { ref: p.ref, attachmentId: p.attachmentId, resModel: p.resModel, resId: p.resId } satisfies Payload<ReplaceWithUrlOp>,
+        }], ctx.runId());
+      }, 'direct');
+    },
+
+    /**
+     * Releases the ERP binary: only after the cloud copy is found again and matches, the
+     * attachment becomes a URL attachment (internal link, or a public share link).
+     */
+    async replaceWithUrl(input: { ids: number[] }): Promise<BatchResult> {
+      const { cloud, connection } = await ctx.requireCloud();
+      return ctx.runEach(input.ids, async (op) => {
+        const p = payloadOf<ReplaceWithUrlOp>(op);
+        const attachment = await deps.erp.getAttachment(p.attachmentId);
+        if (!attachment || attachment.type !== 'binary') return;
+        const mapped = await mapping.get(p.ref);
+        if (!mapped) throw new Error(`Attachment ${p.attachmentId} has no verified cloud copy yet`);
+        const item = await cloud.stat(mapped.path);
+        const mismatch = !item || item.type !== 'file' ? `The cloud copy ${mapped.path} is gone` : verifyCopy(item, attachment);
+        if (mismatch || !item) {
+          // The binary stays; upload it again rather than link to something else.
+          await mapping.forget(p.ref);
+          await queue.enqueue('direct', [{
+            kind: 'upload', dedupeKey: `upload:${p.ref}`,
+            payload: {
+              ref: p.ref, attachmentId: attachment.id, resModel: p.resModel, resId: p.resId, syncModelId: mapped.syncModelId ?? 0,
+              parentRef: refs.objectFolder(p.resModel, p.resId), name: sanitizeName(attachment.name) || `attachment-${attachment.id}`, path: mapped.path,
+            } satisfies Payload<UploadOp>,
+          }], ctx.runId());
+          await log({ level: 'warning', path: mapped.path, model: p.resModel, recordId: p.resId, message: `${mismatch}: the binary stays in the ERP and is uploaded again` });
+          return;
+        }
+        const url = connection.publicUrls ? await cloud.publicLink(item) : cloud.linkFor(item);
+        await deps.erp.replaceWithUrl(attachment.id, url);
+        await mapping.upsert(p.ref, 'file', item, { attachmentId: attachment.id, resModel: p.resModel, resId: p.resId });
+        await log({
+          level: 'success', path: item.path, model: p.resModel, recordId: p.resId,
+          message: `Replaced ${attachment.name} with a ${connection.publicUrls ? 'public' : 'URL'} link; its binary is released from the ERP`,
+        });
+      }, 'direct');
+    },
+  };
+
+  async function claimPath(opId: number, path: string): Promise<void> {
+    await deps.db.execute(sql`update operations set payload = payload || ${JSON.stringify({ claimedPath: path })}::jsonb where id = ${opId}`);
+  }
+}
+
+/** Why a cloud copy does not match its ERP original, or null when it does. */
+export function verifyCopy(item: CloudItem, attachment: ErpAttachment): string | null {
+  if (item.size !== attachment.size) return `The cloud copy ${item.path} has ${item.size} bytes, the ERP ${attachment.size}`;
+  if (item.sha1 && attachment.checksum && item.sha1.toLowerCase() !== attachment.checksum.toLowerCase()) {
+    return `The cloud copy ${item.path} has SHA-1 ${item.sha1}, the ERP ${attachment.checksum}`;
+  }
+  return null;
+}
+
+function groupIds(records: ErpRecord[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of records) out.set(r.model, [...(out.get(r.model) ?? []), r.id]);
+  return out;
+}

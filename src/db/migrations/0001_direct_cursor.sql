@@ -1,0 +1,1 @@
+ALTER TABLE "settings" ADD COLUMN "direct_cursor" timestamp with time zone;

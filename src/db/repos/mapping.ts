@@ -1,0 +1,72 @@
+import { and, asc, eq, ne, or, sql } from 'drizzle-orm';
+import type { CloudItem } from '../../cloud/port.js';
+import type { MappedItem } from '../../domain/planning/direct.js';
+import type { Db } from '../index.js';
+import { cloudItems } from '../schema.js';
+
+export type MappingRow = typeof cloudItems.$inferSelect;
+type Kind = MappingRow['kind'];
+
+/** `path` itself or anything below it, without LIKE (names may hold `_` and `%`). */
+const atOrBelow = (path: string) => or(eq(cloudItems.path, path), sql`left(${cloudItems.path}, ${path.length + 1}) = ${path + '/'}`);
+
+/**
+ * The mapping between ERP things and the cloud items that hold them (`cloud_items`):
+ * what the service knows it put in the cloud, where it is now, and the ETag it last saw.
+ */
+export class MappingRepo {
+  constructor(private readonly db: Db) {}
+
+  async all(): Promise<MappingRow[]> {
+    return this.db.select().from(cloudItems).orderBy(asc(cloudItems.id));
+  }
+
+  async get(ref: string): Promise<MappingRow | null> {
+    const [row] = await this.db.select().from(cloudItems).where(eq(cloudItems.ref, ref));
+    return row ?? null;
+  }
+
+  async upsert(ref: string, kind: Kind, item: CloudItem, extra: Partial<typeof cloudItems.$inferInsert> = {}): Promise<void> {
+    const values = { ref, kind, path: item.path, fileId: item.fileId, etag: item.etag, size: item.size, ...extra };
+    await this.db.insert(cloudItems).values(values)
+      .onConflictDoUpdate({ target: cloudItems.ref, set: { ...values, updatedAt: sql`now()` } });
+  }
+
+  /** A folder moved from `from` to `to`: everything recorded below it moved with it. */
+  async rebase(from: string, to: string): Promise<void> {
+    if (from === to) return;
+    await this.db.update(cloudItems)
+      .set({ path: sql`${to} || substr(${cloudItems.path}, ${from.length + 1})`, updatedAt: sql`now()` })
+      .where(atOrBelow(from));
+  }
+
+  /**
+   * A managed folder is gone from the cloud: forget it and the folders below, so the next
+   * plan creates them again. File rows stay: the backward sync unlinks their attachments.
+   */
+  async forgetFolders(path: string): Promise<number> {
+    const rows = await this.db.delete(cloudItems).where(and(atOrBelow(path), ne(cloudItems.kind, 'file'))).returning({ id: cloudItems.id });
+    return rows.length;
+  }
+
+  /** Forgets an item and everything recorded below it (after the service deleted it). */
+  async forgetSubtree(path: string): Promise<void> {
+    await this.db.delete(cloudItems).where(atOrBelow(path));
+  }
+
+  async forget(ref: string): Promise<void> {
+    await this.db.delete(cloudItems).where(eq(cloudItems.ref, ref));
+  }
+
+  async setEtag(ref: string, etag: string | null): Promise<void> {
+    await this.db.update(cloudItems).set({ etag, updatedAt: sql`now()` }).where(eq(cloudItems.ref, ref));
+  }
+
+  async setSyncModel(ref: string, syncModelId: number | null): Promise<void> {
+    await this.db.update(cloudItems).set({ syncModelId, updatedAt: sql`now()` }).where(eq(cloudItems.ref, ref));
+  }
+}
+
+export function toMappedItem(row: MappingRow): MappedItem {
+  return { ref: row.ref, kind: row.kind, path: row.path, syncModelId: row.syncModelId, resModel: row.resModel, resId: row.resId, attachmentId: row.attachmentId };
+}
