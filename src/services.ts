@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createActivities } from './activities/index.js';
+import { createActivities, type ActivityDeps } from './activities/index.js';
 import { WebDavCloud } from './cloud/webdav/adapter.js';
 import type { CloudPort } from './cloud/port.js';
 import { migrateDatabase, openDatabase, type Database } from './db/index.js';
@@ -10,6 +10,7 @@ import { OperationsQueue } from './db/repos/operations.js';
 import { Filestore } from './erp/builtin/filestore.js';
 import { BuiltinErp } from './erp/builtin/store.js';
 import { SecretBox } from './secrets/index.js';
+import { WORKFLOW_IDS } from './workflows/shared.js';
 
 /** Everything the API and the worker share, built once from resolved settings. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   temporal: Client;
   temporalConnection: Connection;
   taskQueue: string;
+  /** Workflow ids of this installation (`direct-sync`, …); tests prefix them to share one Temporal. */
+  workflowIds: { direct: string; backward: string };
   openCloud(): Promise<{ cloud: CloudPort; connection: ConnectionRow } | null>;
   cloudFor(settings: { url: string; username: string; password: string }): CloudPort;
   close(): Promise<void>;
@@ -34,6 +37,7 @@ export interface ServiceSettings {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
+  workflowIdPrefix?: string;
 }
 
 export async function createServices(s: ServiceSettings): Promise<Services> {
@@ -48,6 +52,7 @@ export async function createServices(s: ServiceSettings): Promise<Services> {
   const cloudFor = (c: { url: string; username: string; password: string }) => new WebDavCloud(c);
   return {
     database, secrets, erp, connections, temporal, temporalConnection, taskQueue: s.taskQueue, cloudFor,
+    workflowIds: { direct: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.direct}`, backward: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.backward}` },
     log: new SyncLog(database.db),
     queue: new OperationsQueue(database.db),
     async openCloud() {
@@ -62,6 +67,6 @@ export async function createServices(s: ServiceSettings): Promise<Services> {
   };
 }
 
-export function activitiesFor(services: Services) {
-  return createActivities({ db: services.database.db, erp: services.erp, openCloud: services.openCloud, log: services.log });
+export function activitiesFor(services: Services, tuning: Pick<ActivityDeps, 'batchSize' | 'concurrency' | 'today'> = {}) {
+  return createActivities({ db: services.database.db, erp: services.erp, openCloud: services.openCloud, log: services.log, ...tuning });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDomain, DomainError } from '../domain/domains.js';
 import { compileNameExpression, NameExpressionError } from '../domain/nameExpressions.js';
+import { sanitizeName } from '../domain/naming.js';
 import type { DefaultFolder } from '../domain/types.js';
 
 /** One schema per body: validation and TypeScript types come from the same place. */
@@ -45,22 +46,49 @@ export const defaultFolderSchema: z.ZodType<DefaultFolder> = z.lazy(() => z.obje
   children: z.array(defaultFolderSchema).default([]),
 }).strict()) as z.ZodType<DefaultFolder>;
 
-export const syncModelBody = z.object({
+const nameExpressionSchema = z.string().max(1000).nullable().superRefine((value, ctx) => {
+  if (value === null) return;
+  try {
+    compileNameExpression(value);
+  } catch (err) {
+    if (!(err instanceof NameExpressionError)) throw err;
+    ctx.addIssue({ code: 'custom', message: `${err.message} (at character ${err.position + 1})` });
+  }
+});
+
+const syncModelFields = {
   model: modelName,
-  folderName: z.string().trim().min(1, 'must not be empty').max(200),
-  domain: domainSchema.default([]),
-  periods: z.array(periodSchema).default([]),
-  nameExpression: z.string().max(1000).nullable().default(null).superRefine((value, ctx) => {
-    if (value === null) return;
-    try {
-      compileNameExpression(value);
-    } catch (err) {
-      if (!(err instanceof NameExpressionError)) throw err;
-      ctx.addIssue({ code: 'custom', message: `${err.message} (at character ${err.position + 1})` });
-    }
-  }),
-  defaultFolders: z.array(defaultFolderSchema).default([]),
-  active: z.boolean().default(true),
+  folderName: z.string().trim().min(1, 'must not be empty').max(200).refine((s) => !!sanitizeName(s), 'must keep at least one character that is allowed in a folder name'),
+  domain: domainSchema,
+  periods: z.array(periodSchema),
+  nameExpression: nameExpressionSchema,
+  defaultFolders: z.array(defaultFolderSchema),
+  active: z.boolean(),
+};
+
+export const syncModelBody = z.object({
+  ...syncModelFields,
+  domain: syncModelFields.domain.default([]),
+  periods: syncModelFields.periods.default([]),
+  nameExpression: syncModelFields.nameExpression.default(null),
+  defaultFolders: syncModelFields.defaultFolders.default([]),
+  active: syncModelFields.active.default(true),
+}).strict();
+
+/** PATCH: any subset of the fields, no defaults (what is not sent stays as it is). */
+export const syncModelPatch = z.object(syncModelFields).partial().strict().refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+
+export const orderBody = z.object({
+  ids: z.array(z.number().int().positive()).min(1, 'list every sync model id, highest priority first').refine((ids) => new Set(ids).size === ids.length, 'ids must not repeat'),
+}).strict();
+
+export const recordPatch = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(1000).optional(),
+  fields: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'field names are identifiers'), z.unknown()).optional(),
+}).strict().refine((o) => o.name !== undefined || o.fields !== undefined, 'send name and/or fields');
+
+export const attachmentPatch = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(1000).refine((s) => !!sanitizeName(s), 'must keep at least one character that is allowed in a file name'),
 }).strict();
 
 export const recordBody = z.object({
@@ -78,3 +106,8 @@ export const logsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.coerce.number().int().positive().optional(),
 });
+
+export const directTriggerBody = z.object({
+  /** List every attachment of the synced records, not only those changed since the last run. */
+  fullScan: z.boolean().default(false),
+}).strict();

@@ -8,9 +8,9 @@ import type { CloudCapabilities, CloudPort } from './port.js';
  * rename, delete), creates the root folder, and reads the server's capabilities. Leaves
  * nothing behind: the probe is removed even when a step fails.
  */
-export async function confirmCloud(cloud: CloudPort, rootFolder: string): Promise<CloudCapabilities> {
+export async function confirmCloud(cloud: CloudPort, rootPath: string): Promise<CloudCapabilities> {
   const capabilities = await cloud.detectCapabilities();
-  const root = joinCloudPath(rootFolder);
+  const root = joinCloudPath(rootPath);
   await cloud.createFolder(root);
   const token = randomBytes(6).toString('hex');
   const probe = joinCloudPath(root, `.sync-probe-${token}.txt`);

@@ -28,6 +28,8 @@ export interface ErpPort {
    * this link is success. Implementations read back and throw if the binary survived.
    */
   replaceWithUrl(id: number, url: string): Promise<void>;
+  /** Points a URL attachment at its file's new link (path-based links move with folders). */
+  relinkAttachment(id: number, url: string): Promise<void>;
 }
 
 export class ErpError extends Error {

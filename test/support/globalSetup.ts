@@ -46,6 +46,7 @@ export default async function globalSetup(): Promise<void> {
     TEST_PG_ADMIN_URL: pg.adminUrl,
     TEST_TEMPORAL_ADDRESS: temporal.address,
     TEST_DAV_URL: dav.url,
+    TEST_DAV_ACCESS_LOG: path.join(root, 'apache', 'access.log'),
     TEST_DAV_USER: dav.username,
     TEST_DAV_PASSWORD: dav.password,
     TEST_WORKFLOW_BUNDLE: bundlePath,

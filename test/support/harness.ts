@@ -46,7 +46,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(opts: { worker?: boolean } = {}): Promise<Harness> {
+export async function createHarness(opts: { worker?: boolean; tuning?: Parameters<typeof activitiesFor>[1] } = {}): Promise<Harness> {
   const e = env();
   const id = randomBytes(5).toString('hex');
   const dbName = `t_${id}`;
@@ -58,6 +58,7 @@ export async function createHarness(opts: { worker?: boolean } = {}): Promise<Ha
     temporalAddress: e.temporalAddress,
     namespace: 'default',
     taskQueue: `tq-${id}`,
+    workflowIdPrefix: `${id}-`,
   });
   const dav = { url: `${e.davUrl}${id}/`, username: e.davUser, password: e.davPassword };
   const mk = await fetch(dav.url, { method: 'MKCOL', headers: { authorization: basicAuth(dav.username, dav.password) } });
@@ -66,7 +67,7 @@ export async function createHarness(opts: { worker?: boolean } = {}): Promise<Ha
   const worker = opts.worker
     ? await startWorker({
       address: e.temporalAddress, namespace: 'default', taskQueue: services.taskQueue,
-      activities: activitiesFor(services), workflowBundle: { codePath: e.workflowBundle },
+      activities: activitiesFor(services, opts.tuning), workflowBundle: { codePath: e.workflowBundle },
     })
     : null;
   const token = randomToken(24);

@@ -10,7 +10,7 @@
  */
 import type { CloudItem, CloudPort } from '../../cloud/port.js';
 import type { MappingRepo, MappingRow } from '../../db/repos/mapping.js';
-import { findKnownFolders } from '../../domain/planning/reconcile.js';
+import { findKnownFolders, matchByChildren } from '../../domain/planning/reconcile.js';
 
 export interface CloudFindings {
   listings: number;
@@ -19,6 +19,37 @@ export interface CloudFindings {
 }
 
 const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+/** How many unclaimed folders one level may list to find a renamed folder by its contents. */
+const MAX_CONTENT_PROBES = 10;
+
+/**
+ * Finds known folders in a listing; on servers without file ids, falls back to comparing
+ * contents for those still missing (see `matchByChildren`).
+ */
+async function locate(known: MappingRow[], listed: CloudItem[], allRows: MappingRow[], list: (path: string) => Promise<{ children: CloudItem[] } | null>): Promise<Map<string, CloudItem | null>> {
+  const found = findKnownFolders(known, listed);
+  const missing = known.filter((k) => found.get(k.ref) === null && !k.fileId);
+  if (missing.length === 0) return found;
+  const claimed = new Set([...found.values()].filter((v): v is CloudItem => v !== null).map((v) => v.path));
+  const unclaimed = listed.filter((i) => i.type === 'folder' && !claimed.has(i.path)).slice(0, MAX_CONTENT_PROBES);
+  if (unclaimed.length === 0) return found;
+  const candidates: { item: CloudItem; childNames: string[] }[] = [];
+  for (const item of unclaimed) {
+    const listing = await list(item.path);
+    candidates.push({ item, childNames: (listing?.children ?? []).map((c) => baseName(c.path)) });
+  }
+  for (const k of missing) {
+    const children = allRows.filter((r) => parentOf(r.path) === k.path).map((r) => baseName(r.path));
+    const hit = matchByChildren(children, candidates.filter((c) => !claimed.has(c.item.path)));
+    if (hit) {
+      found.set(k.ref, hit);
+      claimed.add(hit.path);
+    }
+  }
+  return found;
+}
 
 export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingRepo, opts: { activeModelRefs: Set<string>; etagPropagation: boolean }): Promise<CloudFindings> {
   const findings: CloudFindings = { listings: 0, moved: [], missing: [] };
@@ -41,7 +72,7 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
   let rootListing = await list(root.path);
   if (!rootListing) {
     const top = await list('/');
-    const found = top ? findKnownFolders([root], top.children).get(root.ref) ?? null : null;
+    const found = top ? (await locate([root], top.children, await mapping.all(), list)).get(root.ref) ?? null : null;
     await apply(root, found);
     if (!found) return findings;
     rootListing = await list(found.path);
@@ -55,7 +86,7 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
   let rows = await mapping.all();
   root = rows.find((r) => r.kind === 'root')!;
   const models = rows.filter((r) => r.kind === 'model_folder' && opts.activeModelRefs.has(r.ref) && parentOf(r.path) === root!.path);
-  const foundModels = findKnownFolders(models, rootListing.children);
+  const foundModels = await locate(models, rootListing.children, rows, list);
   for (const m of models) await apply(m, foundModels.get(m.ref) ?? null);
 
   rows = await mapping.all();
@@ -71,7 +102,7 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
       continue;
     }
     const objects = rows.filter((r) => r.kind === 'object_folder' && parentOf(r.path) === row.path);
-    const foundObjects = findKnownFolders(objects, listing.children);
+    const foundObjects = await locate(objects, listing.children, rows, list);
     for (const o of objects) await apply(o, foundObjects.get(o.ref) ?? null);
     for (const o of objects) {
       const f = foundObjects.get(o.ref);

@@ -151,7 +151,7 @@ export function directActivities(ctx: ActivityContext) {
 
     /** Renames and moves managed folders to where the ERP wants them; the mapping follows. */
     async moveFolders(input: { ids: number[] }): Promise<BatchResult> {
-      const { cloud } = await ctx.requireCloud();
+      const { cloud, connection } = await ctx.requireCloud();
       return ctx.runEach(input.ids, async (op) => {
         const p = payloadOf<MoveFolderOp>(op);
         const row = await mapping.get(p.ref);
@@ -182,6 +182,7 @@ export function directActivities(ctx: ActivityContext) {
         if (to === null) throw new Error(`No free name for ${wanted} after 50 tries`);
         await mapping.rebase(row.path, to);
         if (row.kind === 'object_folder' || row.kind === 'model_folder') await mapping.setSyncModel(p.ref, syncModelId);
+        if (to !== row.path && !connection.publicUrls) await relinkBelow(cloud, to);
         if (to !== row.path) {
           await log({
             level: to === wanted ? 'success' : 'warning', path: to, model: p.resModel ?? null, recordId: p.resId ?? null,
@@ -298,6 +299,20 @@ export function directActivities(ctx: ActivityContext) {
       }, 'direct');
     },
   };
+
+  /**
+   * On plain WebDAV a link is the file's URL, so it moves with its folder: the URL
+   * attachments of the files below a moved folder get their new links. (File-id links
+   * of Nextcloud / ownCloud and public share links survive moves and stay as they are.)
+   */
+  async function relinkBelow(cloud: CloudPort, folder: string): Promise<void> {
+    for (const row of await mapping.filesBelow(folder)) {
+      if (row.fileId || row.attachmentId === null) continue;
+      const link = cloud.linkFor({ path: row.path, type: 'file', size: row.size ?? 0, etag: row.etag, lastModified: null, fileId: null });
+      const attachment = await deps.erp.getAttachment(row.attachmentId);
+      if (attachment?.type === 'url' && attachment.url !== link) await deps.erp.relinkAttachment(row.attachmentId, link);
+    }
+  }
 
   async function claimPath(opId: number, path: string): Promise<void> {
     await deps.db.execute(sql`update operations set payload = payload || ${JSON.stringify({ claimedPath: path })}::jsonb where id = ${opId}`);

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { confirmCloud } from '../../cloud/confirm.js';
 import { CloudError } from '../../cloud/port.js';
 import { connectionView } from '../../db/repos/connection.js';
+import { MappingRepo } from '../../db/repos/mapping.js';
+import { joinCloudPath } from '../../domain/naming.js';
 import type { Services } from '../../services.js';
 import { ApiError, parseBody } from '../errors.js';
 import { connectionBody } from '../schemas.js';
@@ -26,7 +28,10 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
     if (!row) throw new ApiError(409, 'connection_missing', 'Save a cloud connection first (PUT /api/connection)');
     const cloud = services.cloudFor(services.connections.credentials(row));
     try {
-      const capabilities = await confirmCloud(cloud, row.rootFolder);
+      // A root the service already made stays the place to check: a renamed root folder is
+      // moved by the next direct sync, not made anew next to the old one.
+      const mappedRoot = await new MappingRepo(services.database.db).get('root');
+      const capabilities = await confirmCloud(cloud, mappedRoot?.path ?? joinCloudPath(row.rootFolder));
       await services.connections.markConfirmed(capabilities);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -7,7 +7,7 @@ import { DomainError } from '../../domain/domains.js';
 import { sanitizeName } from '../../domain/naming.js';
 import type { Services } from '../../services.js';
 import { ApiError, notFound, parseBody, validate } from '../errors.js';
-import { idParam, modelName, recordBody } from '../schemas.js';
+import { attachmentPatch, idParam, modelName, recordBody, recordPatch } from '../schemas.js';
 
 type AttachmentRow = typeof erpAttachments.$inferSelect;
 
@@ -61,6 +61,21 @@ export function recordRoutes(app: FastifyInstance, services: Services): void {
     return { model: r.model, id: r.id, name: r.displayName, displayName: r.displayName, fields: r.fields, writeDate: r.writeDate };
   });
 
+  app.patch('/api/records/:model/:id', async (request) => {
+    const { model, id } = recordParams(request);
+    const input = parseBody(recordPatch, request);
+    const r = await erp.updateRecord(model, id, input);
+    if (!r) throw notFound(`Record ${model},${id}`);
+    return { model: r.model, id: r.id, name: r.displayName, displayName: r.displayName, fields: r.fields, writeDate: r.writeDate };
+  });
+
+  /** Odoo's unlink: the record and its attachments; the next direct sync deletes its cloud folder. */
+  app.delete('/api/records/:model/:id', async (request, reply) => {
+    const { model, id } = recordParams(request);
+    if (!(await erp.deleteRecord(model, id))) throw notFound(`Record ${model},${id}`);
+    return reply.code(204).send();
+  });
+
   app.post('/api/records/:model/:id/attachments', async (request, reply) => {
     const { model, id } = recordParams(request);
     if (!(await erp.getRecord(model, id))) {
@@ -107,6 +122,22 @@ export function recordRoutes(app: FastifyInstance, services: Services): void {
     const [row] = await db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
     if (!row) throw notFound(`Attachment ${id}`);
     return attachmentView(row);
+  });
+
+  app.patch('/api/attachments/:id', async (request) => {
+    const id = validate(idParam, (request.params as { id: string }).id, 'id');
+    const { name } = parseBody(attachmentPatch, request);
+    const renamed = await erp.renameAttachment(id, name);
+    if (!renamed) throw notFound(`Attachment ${id}`);
+    const [row] = await db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
+    return attachmentView(row!);
+  });
+
+  /** A deleted URL attachment's cloud file is deleted by the next direct sync. */
+  app.delete('/api/attachments/:id', async (request, reply) => {
+    const id = validate(idParam, (request.params as { id: string }).id, 'id');
+    if (!(await erp.deleteAttachment(id))) throw notFound(`Attachment ${id}`);
+    return reply.code(204).send();
   });
 
   /** Downloads need no cloud login: a synced file is streamed from the cloud through us. */

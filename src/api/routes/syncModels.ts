@@ -1,10 +1,10 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { syncModels } from '../../db/schema.js';
 import type { DomainTerm } from '../../domain/types.js';
 import type { Services } from '../../services.js';
-import { notFound, parseBody, validate } from '../errors.js';
-import { idParam, syncModelBody } from '../schemas.js';
+import { ApiError, notFound, parseBody, validate } from '../errors.js';
+import { idParam, orderBody, syncModelBody, syncModelPatch } from '../schemas.js';
 
 type Row = typeof syncModels.$inferSelect;
 
@@ -41,5 +41,53 @@ export function syncModelRoutes(app: FastifyInstance, services: Services): void 
     const [row] = await db.select().from(syncModels).where(and(eq(syncModels.id, id), isNull(syncModels.deletedAt)));
     if (!row) throw notFound(`Sync model ${id}`);
     return syncModelView(row);
+  });
+
+  const idOf = (request: { params: unknown }) => validate(idParam, (request.params as { id: string }).id, 'id');
+
+  app.patch('/api/sync-models/:id', async (request) => {
+    const id = idOf(request);
+    const input = parseBody(syncModelPatch, request);
+    // Saving again clears a reason the ERP gave before: the next run checks it afresh.
+    const [row] = await db.update(syncModels).set({ ...input, domain: input.domain as DomainTerm[] | undefined, invalidReason: null, updatedAt: sql`now()` })
+      .where(and(eq(syncModels.id, id), isNull(syncModels.deletedAt))).returning();
+    if (!row) throw notFound(`Sync model ${id}`);
+    return syncModelView(row);
+  });
+
+  /** Deleting keeps the row as a preset; its cloud folder stays, as the manual describes. */
+  app.delete('/api/sync-models/:id', async (request, reply) => {
+    const id = idOf(request);
+    const [row] = await db.update(syncModels).set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(syncModels.id, id), isNull(syncModels.deletedAt))).returning();
+    if (!row) throw notFound(`Sync model ${id}`);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/sync-models/:id/restore', async (request) => {
+    const id = idOf(request);
+    const [row] = await db.update(syncModels).set({ deletedAt: null, updatedAt: sql`now()` })
+      .where(and(eq(syncModels.id, id), isNotNull(syncModels.deletedAt))).returning();
+    if (!row) throw notFound(`Deleted sync model ${id}`);
+    return syncModelView(row);
+  });
+
+  /** The new priority order: every listed sync model, highest priority first. */
+  app.put('/api/sync-models/order', async (request) => {
+    const { ids } = parseBody(orderBody, request);
+    const current = await db.select({ id: syncModels.id }).from(syncModels).where(isNull(syncModels.deletedAt));
+    const known = new Set(current.map((r) => r.id));
+    const unknown = ids.filter((id) => !known.has(id));
+    const missing = [...known].filter((id) => !ids.includes(id));
+    if (unknown.length || missing.length) {
+      throw new ApiError(422, 'invalid_fields', 'The order must list every sync model exactly once', {
+        fields: { ids: [unknown.length ? `unknown ids: ${unknown.join(', ')}` : '', missing.length ? `missing ids: ${missing.join(', ')}` : ''].filter(Boolean).join('; ') },
+      });
+    }
+    await db.transaction(async (tx) => {
+      for (const [i, id] of ids.entries()) await tx.update(syncModels).set({ sequence: (i + 1) * 10, updatedAt: sql`now()` }).where(eq(syncModels.id, id));
+    });
+    const rows = await db.select().from(syncModels).where(inArray(syncModels.id, ids)).orderBy(asc(syncModels.sequence));
+    return rows.map(syncModelView);
   });
 }

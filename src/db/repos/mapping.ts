@@ -58,6 +58,10 @@ export class MappingRepo {
     await this.db.delete(cloudItems).where(eq(cloudItems.ref, ref));
   }
 
+  async filesBelow(path: string): Promise<MappingRow[]> {
+    return this.db.select().from(cloudItems).where(and(atOrBelow(path), eq(cloudItems.kind, 'file'))).orderBy(asc(cloudItems.id));
+  }
+
   async setEtag(ref: string, etag: string | null): Promise<void> {
     await this.db.update(cloudItems).set({ etag, updatedAt: sql`now()` }).where(eq(cloudItems.ref, ref));
   }

@@ -50,3 +50,20 @@ export function findKnownFolders(known: KnownFolder[], listed: CloudItem[]): Map
   for (const k of known) if (!found.has(k.ref)) found.set(k.ref, null);
   return found;
 }
+
+/**
+ * The last resort on servers without file ids, when a folder's ETag changed as well (our
+ * own writes inside it change it on Apache): the unclaimed folder that holds most of the
+ * known folder's children, by name. At least half of them, and at least one, must match.
+ */
+export function matchByChildren(knownChildren: string[], candidates: { item: CloudItem; childNames: string[] }[]): CloudItem | null {
+  if (knownChildren.length === 0) return null;
+  const wanted = new Set(knownChildren);
+  const scored = candidates
+    .map((c) => ({ item: c.item, score: c.childNames.filter((n) => wanted.has(n)).length }))
+    .filter((c) => c.score >= Math.max(1, Math.ceil(knownChildren.length / 2)))
+    .sort((a, b) => b.score - a.score);
+  if (scored.length === 0) return null;
+  if (scored.length > 1 && scored[1]!.score === scored[0]!.score) return null;
+  return scored[0]!.item;
+}

@@ -105,6 +105,11 @@ export class BuiltinErp implements ErpPort {
     if (released) await this.releaseBlobIfUnused(released);
   }
 
+  async relinkAttachment(id: number, url: string): Promise<void> {
+    await this.db.update(erpAttachments).set({ url, writeDate: sql`now()` })
+      .where(and(eq(erpAttachments.id, id), eq(erpAttachments.type, 'url')));
+  }
+
   private async getAttachmentRow(id: number): Promise<AttachmentRow | undefined> {
     const [row] = await this.db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
     return row;
