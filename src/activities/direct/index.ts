@@ -173,8 +173,11 @@ export function directActivities(ctx: ActivityContext) {
             if (there && there.type === 'folder' && (!row.fileId || there.fileId === row.fileId)) {
               to = candidate;
             } else {
+              // Gone (deleted in the cloud while nobody checked it): make it where it belongs.
               await mapping.forgetFolders(row.path);
-              await log({ level: 'warning', path: row.path, message: `${row.path} vanished from the cloud before it could be moved: the next run creates it again` });
+              const made = await cloud.createFolder(wanted);
+              await mapping.upsert(p.ref, row.kind, made, { syncModelId, resModel: row.resModel, resId: row.resId });
+              await log({ level: 'warning', path: wanted, model: p.resModel ?? null, recordId: p.resId ?? null, message: `${row.path} was gone from the cloud: created ${wanted} instead of moving it` });
               return;
             }
           }
