@@ -93,7 +93,9 @@ async function main(): Promise<void> {
     }
 
     const worker = await startWorker({
-      address: temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities: activitiesFor(services),
+      address: temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      activities: activitiesFor(services, config.sync),
+      ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
     });
     stops.push(['worker', () => worker.shutdown()]);
     void worker.run.catch((err: unknown) => {

@@ -13,7 +13,7 @@ export type { ActivityDeps, BatchRef, BatchResult } from './context.js';
 
 export function createActivities(deps: ActivityDeps) {
   const ctx = createContext(deps);
-  return {
+  return withLiveness({
     async loadRunSettings(): Promise<{ timeBudgetSeconds: number; batchSize: number }> {
       const s = await getSettings(deps.db);
       return { timeBudgetSeconds: s.timeBudgetSeconds, batchSize: ctx.batchSize };
@@ -25,7 +25,33 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     ...directActivities(ctx),
-  };
+  }, ctx.heartbeat);
+}
+
+/** How often a running activity tells Temporal it is alive, whatever it is waiting for. */
+export const LIVENESS_INTERVAL_MS = 3000;
+
+/**
+ * Every activity heartbeats on a timer while it runs, so the workflow can use a short
+ * heartbeat timeout: a worker that dies (killed, OOM, host lost) is noticed in seconds and
+ * its activity retried elsewhere, while a long upload on a live worker is never cut.
+ */
+function withLiveness<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T, heartbeat: (d?: unknown) => void): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = {
+      // Keeps the function's name: Temporal registers activities under their keys, logs show names.
+      async [name](...args: never[]) {
+        const timer = setInterval(() => heartbeat(), LIVENESS_INTERVAL_MS);
+        try {
+          return await fn(...args);
+        } finally {
+          clearInterval(timer);
+        }
+      },
+    }[name];
+  }
+  return wrapped as T;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -111,3 +111,11 @@ export const directTriggerBody = z.object({
   /** List every attachment of the synced records, not only those changed since the last run. */
   fullScan: z.boolean().default(false),
 }).strict();
+
+export const settingsPatch = z.object({
+  /** The manual's "server timeout": a run stops taking batches after this long. */
+  timeBudgetSeconds: z.number().int().min(1).max(24 * 3600),
+  logSyncActivities: z.boolean(),
+  logRetentionDays: z.number().int().min(1).max(3650),
+  maxDeleteShare: z.number().min(0).max(1),
+}).partial().strict().refine((o) => Object.keys(o).length > 0, 'send at least one setting to change');

@@ -7,6 +7,7 @@ import { installErrorHandler } from './errors.js';
 import { connectionRoutes } from './routes/connection.js';
 import { recordRoutes } from './routes/records.js';
 import { syncModelRoutes } from './routes/syncModels.js';
+import { settingsRoutes } from './routes/settings.js';
 import { syncRoutes } from './routes/sync.js';
 
 export interface ApiOptions {
@@ -47,5 +48,6 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   syncModelRoutes(app, services);
   recordRoutes(app, services);
   syncRoutes(app, services);
+  settingsRoutes(app, services);
   return app;
 }

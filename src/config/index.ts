@@ -24,6 +24,9 @@ const envSchema = z.object({
   LOCAL_DAV: z.enum(['auto', 'off']).default('auto'),
   LOCAL_DAV_PORT: z.coerce.number().int().min(0).max(65535).default(8088),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  WORKFLOW_BUNDLE: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -50,6 +53,10 @@ export interface Config {
   };
   localDav: { enabled: boolean; port: number; dir: string };
   logLevel: Env['LOG_LEVEL'];
+  /** Operations per batch activity, and how many of them run at once (uploads, deletes, releases). */
+  sync: { concurrency: number; batchSize: number };
+  /** A prebuilt workflow bundle (skips bundling the workflow code at start). */
+  workflowBundle?: string;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     localDav: { enabled: e.LOCAL_DAV === 'auto', port: e.LOCAL_DAV_PORT, dir: path.join(dataDir, 'cloud') },
     logLevel: e.LOG_LEVEL,
+    sync: { concurrency: e.SYNC_CONCURRENCY, batchSize: e.SYNC_BATCH_SIZE },
+    workflowBundle: e.WORKFLOW_BUNDLE || undefined,
   };
 }

@@ -12,20 +12,24 @@ import {
 
 const NON_RETRYABLE = ['ConfigurationError', 'CloudAuthFailed', 'CloudForbidden'];
 
+// Every activity heartbeats while it runs (src/activities): a short heartbeat timeout finds
+// a dead worker in seconds, and the start-to-close limits only bound a stuck call.
 const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 // Discovery and planning read the whole scope: longer than a batch, but bounded.
 const planning = proxyActivities<Activities>({
   startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 const transfers = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '5 minutes',
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 

@@ -43,6 +43,8 @@ export interface Harness {
   dav: { url: string; username: string; password: string };
   api: { url: string; token: string; call: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; json: any; text: string; headers: Headers }> };
   worker: WorkerHandle | null;
+  /** What a worker in another process needs to join this harness. */
+  settings: { databaseUrl: string; dataDir: string; secretKey: string; taskQueue: string; temporalAddress: string };
   close(): Promise<void>;
 }
 
@@ -51,7 +53,7 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
   const id = randomBytes(5).toString('hex');
   const dbName = `t_${id}`;
   await ensureDatabase(e.pgAdminUrl, dbName);
-  const services = await createServices({
+  const settings = {
     databaseUrl: e.pgAdminUrl.replace(/\/postgres$/, `/${dbName}`),
     dataDir: path.join(e.root, 'files', id),
     secretKey: randomToken(32),
@@ -59,7 +61,8 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
     namespace: 'default',
     taskQueue: `tq-${id}`,
     workflowIdPrefix: `${id}-`,
-  });
+  };
+  const services = await createServices(settings);
   const dav = { url: `${e.davUrl}${id}/`, username: e.davUser, password: e.davPassword };
   const mk = await fetch(dav.url, { method: 'MKCOL', headers: { authorization: basicAuth(dav.username, dav.password) } });
   if (mk.status !== 201) throw new Error(`MKCOL ${dav.url} answered ${mk.status}`);
@@ -95,7 +98,7 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
   };
 
   return {
-    id, services, dav, worker,
+    id, services, dav, worker, settings,
     api: { url: address, token, call },
     async close() {
       await app.close();
