@@ -7,7 +7,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { CloudPort } from '../cloud/port.js';
 import type { Db } from '../db/index.js';
 import type { ConnectionRow } from '../db/repos/connection.js';
-import type { SyncLog } from '../db/repos/logs.js';
+import type { LogEntry, SyncLog } from '../db/repos/logs.js';
 import { MappingRepo } from '../db/repos/mapping.js';
 import { OperationsQueue, type OperationRow } from '../db/repos/operations.js';
 import { syncModels } from '../db/schema.js';
@@ -67,38 +67,74 @@ export function createContext(deps: ActivityDeps) {
   }
 
   /**
+   * The bookkeeping of one batch: completions and log lines are written together at the
+   * end (one statement each), failures at once. A crash loses only those buffered
+   * writes, and re-running an operation is safe by design.
+   */
+  function batchScope(direction: SyncDirection) {
+    const completed: number[] = [];
+    const logs: LogEntry[] = [];
+    const result: BatchResult = { done: 0, failed: 0 };
+    let stop: unknown = null;
+    return {
+      result,
+      get stopped() { return stop !== null; },
+      log(entry: Omit<LogEntry, 'direction' | 'runId'>) {
+        logs.push({ direction, runId: runId(), ...entry });
+      },
+      done(op: OperationRow) {
+        completed.push(op.id);
+        result.done++;
+      },
+      async failed(op: OperationRow, err: unknown) {
+        const status = await queue.fail(op.id, describe(err), isRetryable(err));
+        result.failed++;
+        const p = op.payload as { path?: string; resModel?: string; resId?: number };
+        logs.push({
+          direction, level: status === 'failed' ? 'error' : 'warning', runId: runId(),
+          message: `${op.kind} failed${status === 'pending' ? ' (will retry)' : ''}: ${describe(err)}`,
+          path: p.path ?? null, model: p.resModel ?? null, recordId: p.resId ?? null,
+        });
+        if (!isRetryable(err)) stop ??= err;
+      },
+      async flush(): Promise<BatchResult> {
+        await queue.completeMany(completed.splice(0));
+        await deps.log.write(logs.splice(0));
+        if (stop) throw toActivityFailure(stop);
+        return result;
+      },
+    };
+  }
+  type BatchScope = ReturnType<typeof batchScope>;
+
+  /** Runs `each` over items with at most `parallel` at once, until the scope stops. */
+  async function eachLimited<T>(items: T[], parallel: number, scope: BatchScope, each: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      while (next < items.length && !scope.stopped) {
+        await each(items[next++]!);
+        heartbeat({ done: scope.result.done, failed: scope.result.failed });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
+  }
+
+  /**
    * Runs each operation of a batch, recording its own outcome: one bad item never blocks
    * the rest. A permanent cloud failure (credentials, rights) stops the batch and the run.
    */
-  async function runEach(ids: number[], handle: (op: OperationRow) => Promise<void>, direction: SyncDirection, parallel = concurrency): Promise<BatchResult> {
+  async function runEach(ids: number[], handle: (op: OperationRow, scope: BatchScope) => Promise<void>, direction: SyncDirection, parallel = concurrency): Promise<BatchResult> {
     const ops = (await queue.get(ids)).filter((op) => op.status === 'pending');
-    const result: BatchResult = { done: 0, failed: 0 };
-    let stop: unknown = null;
-    let next = 0;
-    const worker = async () => {
-      while (next < ops.length && !stop) {
-        const op = ops[next++]!;
-        try {
-          await handle(op);
-          await queue.complete(op.id);
-          result.done++;
-        } catch (err) {
-          const status = await queue.fail(op.id, describe(err), isRetryable(err));
-          result.failed++;
-          const p = op.payload as { path?: string; resModel?: string; resId?: number };
-          await deps.log.write({
-            direction, level: status === 'failed' ? 'error' : 'warning', runId: runId(),
-            message: `${op.kind} failed${status === 'pending' ? ' (will retry)' : ''}: ${describe(err)}`,
-            path: p.path ?? null, model: p.resModel ?? null, recordId: p.resId ?? null,
-          });
-          if (!isRetryable(err)) stop = err;
-        }
-        heartbeat({ done: result.done, failed: result.failed });
+    const scope = batchScope(direction);
+    await eachLimited(ops, parallel, scope, async (op) => {
+      try {
+        await handle(op, scope);
+        scope.done(op);
+      } catch (err) {
+        await scope.failed(op, err);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, ops.length) }, worker));
-    if (stop) throw toActivityFailure(stop);
-    return result;
+    });
+    return scope.flush();
   }
 
   async function activeSyncModels(): Promise<SyncModel[]> {
@@ -108,7 +144,7 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, activeSyncModels,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels,
     today: deps.today ?? (() => new Date().toISOString().slice(0, 10)),
   };
 }

@@ -18,6 +18,9 @@ export async function confirmCloud(cloud: CloudPort, rootPath: string): Promise<
   const body = Buffer.from('connection check\n');
   try {
     await cloud.uploadNew(probe, Readable.from([body]), body.length);
+    // Does the server honour If-None-Match: * (a second PUT must be refused)? Then uploads
+    // need no check before each PUT.
+    capabilities.conditionalWrites = !(await cloud.putNew(probe, Readable.from([body]), body.length, { conditional: true }));
     await cloud.move(probe, renamed);
     await cloud.remove(renamed);
   } finally {

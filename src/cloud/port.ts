@@ -39,6 +39,12 @@ export interface CloudPort {
    * elsewhere. Returns null when the name is taken, so the caller can pick another.
    */
   uploadNew(path: string, body: Readable, size: number, opts?: { sha1?: string | null }): Promise<CloudItem | null>;
+  /**
+   * The bare PUT of `uploadNew`, for batches that verify afterwards with one listing per
+   * folder: false when the name is taken. With `conditional` (the server honours
+   * `If-None-Match: *`, found at confirm time) there is no check before the PUT.
+   */
+  putNew(path: string, body: Readable, size: number, opts: { sha1?: string | null; conditional: boolean }): Promise<boolean>;
   download(path: string): Promise<Readable>;
   move(from: string, to: string): Promise<void>;
   /** DELETE; a missing item is success. */

@@ -20,6 +20,7 @@ export interface ErpPort {
   /** Which of the attachment `ids` still exist. */
   existingAttachmentIds(ids: number[]): Promise<Set<number>>;
   getAttachment(id: number): Promise<ErpAttachment | null>;
+  getAttachments(ids: number[]): Promise<ErpAttachment[]>;
   /** The binary content of a `binary` attachment, streamed. */
   openContent(id: number): Promise<{ stream: Readable; size: number }>;
   /**
@@ -28,6 +29,8 @@ export interface ErpPort {
    * this link is success. Implementations read back and throw if the binary survived.
    */
   replaceWithUrl(id: number, url: string): Promise<void>;
+  /** `replaceWithUrl` for many at once; the error of each one that failed, by id. */
+  replaceManyWithUrl(items: { id: number; url: string }[]): Promise<Map<number, Error>>;
   /** Points a URL attachment at its file's new link (path-based links move with folders). */
   relinkAttachment(id: number, url: string): Promise<void>;
 }

@@ -54,55 +54,66 @@ test('an upload retried after a crash between PUT and bookkeeping adopts its own
   expect(await run(acts.uploadAttachments, { ids: batch.ids })).toEqual({ done: 0, failed: 0 });
 });
 
-test('the binary is not released when its cloud copy has vanished: it is uploaded again instead', async () => {
-  const batch = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
-  expect(batch.kind).toBe('replace_with_url');
-  await fetch(`${h.dav.url}Odoo/Contacts/Deco%20Addict/quote.txt`, { method: 'DELETE', headers: auth() });
-
-  expect(await run(acts.replaceWithUrl, { ids: batch.ids })).toEqual({ done: 1, failed: 0 });
-  const [att] = await h.services.database.sql`select type, store_fname from erp_attachments`;
-  expect(att!.type).toBe('binary');
-  expect(att!.store_fname).toEqual(expect.any(String));
-  const content = await h.api.call('GET', '/api/attachments/1/content');
-  expect(content.text).toBe('quote v1');
-  const logs = await h.api.call('GET', '/api/logs?level=warning');
-  expect(logs.json.items[0].message).toMatch(/is gone: the binary stays in the ERP and is uploaded again/);
-
-  // The upload is queued again, and this time the release goes through.
-  const again = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
-  expect(again.kind).toBe('upload');
-  expect(await run(acts.uploadAttachments, { ids: again.ids })).toEqual({ done: 1, failed: 0 });
-  const release = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
-  expect(await run(acts.replaceWithUrl, { ids: release.ids })).toEqual({ done: 1, failed: 0 });
-  const [after] = await h.services.database.sql`select type, store_fname from erp_attachments`;
-  expect(after).toEqual({ type: 'url', store_fname: null });
-  const cloud = await fetch(`${h.dav.url}Odoo/Contacts/Deco%20Addict/quote.txt`, { headers: auth() });
-  expect(await cloud.text()).toBe('quote v1');
-});
-
-test('a release the ERP fails (Odoo restarting) keeps the binary and retries the operation', async () => {
+test('a release the ERP fails keeps the binary, queues the release, and retries it; a copy gone by then is uploaded again', async () => {
   const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Gemini Furniture' });
-  await h.api.call('POST', `/api/records/res.partner/${rec.json.id}/attachments?name=po.txt`, 'po', { 'content-type': 'application/octet-stream' });
+  await h.api.call('POST', `/api/records/res.partner/${rec.json.id}/attachments?name=po.txt`, 'po v1', { 'content-type': 'application/octet-stream' });
   await run(acts.planDirectSync);
   await drainFolders();
   const upload = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
-  await run(acts.uploadAttachments, { ids: upload.ids });
-  const release = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
-  const failing = acts.replaceWithUrl;
-  const erp = h.services.erp as unknown as { replaceWithUrl: (id: number, url: string) => Promise<void> };
-  const original = erp.replaceWithUrl.bind(erp);
+  expect(upload.kind).toBe('upload');
   // Not producible for real with the builtin store: Odoo answering an error mid-release.
-  erp.replaceWithUrl = async () => { throw new (await import('../../src/erp/port.js')).ErpError('unavailable', 'Odoo is restarting'); };
+  const erp = h.services.erp as unknown as Record<string, unknown>;
+  const original = { many: erp.replaceManyWithUrl, one: erp.replaceWithUrl };
+  const { ErpError } = await import('../../src/erp/port.js');
+  erp.replaceManyWithUrl = async (items: { id: number }[]) => new Map(items.map((i) => [i.id, new ErpError('unavailable', 'Odoo is restarting')]));
+  erp.replaceWithUrl = async () => { throw new ErpError('unavailable', 'Odoo is restarting'); };
   try {
-    expect(await run(failing, { ids: release.ids })).toEqual({ done: 0, failed: 1 });
+    expect(await run(acts.uploadAttachments, { ids: upload.ids })).toEqual({ done: 1, failed: 0 });
+    const binary = await h.services.database.sql`select type, store_fname from erp_attachments where name = 'po.txt'`;
+    expect(binary[0]).toMatchObject({ type: 'binary', store_fname: expect.any(String) });
+    const release = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
+    expect(release.kind).toBe('replace_with_url');
+    expect(await run(acts.replaceWithUrl, { ids: release.ids })).toEqual({ done: 0, failed: 1 });
+    const [op] = await h.services.database.sql`select status, attempts, last_error from operations where id = ${release.ids[0]!}`;
+    expect(op).toMatchObject({ status: 'pending', attempts: 1, last_error: 'Odoo is restarting' });
   } finally {
-    erp.replaceWithUrl = original;
+    erp.replaceManyWithUrl = original.many;
+    erp.replaceWithUrl = original.one;
   }
-  const [att] = await h.services.database.sql`select type, store_fname from erp_attachments where name = 'po.txt'`;
-  expect(att!.type).toBe('binary');
-  expect(att!.store_fname).toEqual(expect.any(String));
-  const [op] = await h.services.database.sql`select status, attempts, last_error from operations where id = ${release.ids[0]!}`;
-  expect(op).toMatchObject({ status: 'pending', attempts: 1, last_error: 'Odoo is restarting' });
+  const warnings = await h.api.call('GET', '/api/logs?level=warning');
+  expect(warnings.json.items.map((i: { message: string }) => i.message).join('\n')).toMatch(/Uploaded, but the release failed \(will retry\): Odoo is restarting/);
+
+  // Before the retry, someone deletes the cloud copy: the binary stays and is uploaded again.
+  await fetch(`${h.dav.url}Odoo/Contacts/Gemini%20Furniture/po.txt`, { method: 'DELETE', headers: auth() });
+  await h.services.database.sql`update operations set not_before = now() where kind = 'replace_with_url' and status = 'pending'`;
+  const retry = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
+  expect(await run(acts.replaceWithUrl, { ids: retry.ids })).toEqual({ done: 1, failed: 0 });
+  const [still] = await h.services.database.sql`select id, type, store_fname from erp_attachments where name = 'po.txt'`;
+  expect(still).toMatchObject({ type: 'binary', store_fname: expect.any(String) });
+  expect((await h.api.call('GET', `/api/attachments/${still!.id}/content`)).text).toBe('po v1');
+
+  const again = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
+  expect(again.kind).toBe('upload');
+  expect(await run(acts.uploadAttachments, { ids: again.ids })).toEqual({ done: 1, failed: 0 });
+  const [after] = await h.services.database.sql`select type, store_fname from erp_attachments where name = 'po.txt'`;
+  expect(after).toEqual({ type: 'url', store_fname: null });
+  expect(await (await fetch(`${h.dav.url}Odoo/Contacts/Gemini%20Furniture/po.txt`, { headers: auth() })).text()).toBe('po v1');
+});
+
+test('a copy that does not match (size) is discarded and the binary kept', async () => {
+  const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Lumber Inc' });
+  await h.api.call('POST', `/api/records/res.partner/${rec.json.id}/attachments?name=big.txt`, 'twelve bytes', { 'content-type': 'application/octet-stream' });
+  await run(acts.planDirectSync);
+  await drainFolders();
+  const upload = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
+  // The ERP says the file is longer than what it streams: the cloud copy comes out short.
+  await h.services.database.sql`update erp_attachments set file_size = 13 where name = 'big.txt'`;
+  expect(await run(acts.uploadAttachments, { ids: upload.ids })).toEqual({ done: 0, failed: 1 });
+  const [att] = await h.services.database.sql`select type, store_fname from erp_attachments where name = 'big.txt'`;
+  expect(att).toMatchObject({ type: 'binary', store_fname: expect.any(String) });
+  const [op] = await h.services.database.sql`select status, last_error from operations where id = ${upload.ids[0]!}`;
+  expect(op!.last_error).toMatch(/ended after 12 of 13 bytes: upload aborted/);
+  expect((await fetch(`${h.dav.url}Odoo/Contacts/Lumber%20Inc/big.txt`, { headers: auth() })).status).toBe(404);
 });
 
 test('with the connection unconfirmed, activities fail fast as a configuration error', async () => {

@@ -128,31 +128,43 @@ export function directActivities(ctx: ActivityContext) {
     /** MKCOL for each folder (an existing folder is success), its default folders, then the mapping. */
     async createFolders(input: { ids: number[] }): Promise<BatchResult> {
       const { cloud } = await ctx.requireCloud();
-      // One at a time, in queue order: a parent is always created before its children.
-      return ctx.runEach(input.ids, async (op) => {
-        const p = payloadOf<CreateFolderOp>(op);
-        const known = await mapping.get(p.ref);
-        const path = known?.path ?? joinCloudPath(await parentPath(p.parentRef), p.name);
-        const item = await cloud.createFolder(path);
-        const t = p.target;
-        await mapping.upsert(p.ref, t.kind, item, {
-          syncModelId: 'syncModelId' in t ? t.syncModelId : null,
-          resModel: t.kind === 'object_folder' ? t.resModel : null,
-          resId: t.kind === 'object_folder' ? t.resId : null,
+      const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
+      const scope = ctx.batchScope('direct');
+      // Level by level (root, model folders, object folders): a parent always exists
+      // before its children, and siblings are made side by side.
+      for (const level of ['root', 'model_folder', 'object_folder'] as const) {
+        const here = ops.filter((op) => payloadOf<CreateFolderOp>(op).target.kind === level);
+        await ctx.eachLimited(here, ctx.concurrency, scope, async (op) => {
+          try {
+            const p = payloadOf<CreateFolderOp>(op);
+            const known = await mapping.get(p.ref);
+            const path = known?.path ?? joinCloudPath(await parentPath(p.parentRef), p.name);
+            const item = await cloud.createFolder(path);
+            const t = p.target;
+            await mapping.upsert(p.ref, t.kind, item, {
+              syncModelId: 'syncModelId' in t ? t.syncModelId : null,
+              resModel: t.kind === 'object_folder' ? t.resModel : null,
+              resId: t.kind === 'object_folder' ? t.resId : null,
+            });
+            // Default folders: made in a new object folder only; later edits of the tree are not synced.
+            if (t.kind === 'object_folder' && p.defaultFolders.length) await createTree(cloud, path, p.defaultFolders);
+            scope.log({
+              level: 'success', path, message: `Folder ready: ${path}`,
+              model: t.kind === 'object_folder' ? t.resModel : null, recordId: t.kind === 'object_folder' ? t.resId : null,
+            });
+            scope.done(op);
+          } catch (err) {
+            await scope.failed(op, err);
+          }
         });
-        // Default folders: made in a new object folder only; later edits of the tree are not synced.
-        if (t.kind === 'object_folder' && p.defaultFolders.length) await createTree(cloud, path, p.defaultFolders);
-        await log({
-          level: 'success', path, message: `Folder ready: ${path}`,
-          model: t.kind === 'object_folder' ? t.resModel : null, recordId: t.kind === 'object_folder' ? t.resId : null,
-        });
-      }, 'direct', 1);
+      }
+      return scope.flush();
     },
 
     /** Renames and moves managed folders to where the ERP wants them; the mapping follows. */
     async moveFolders(input: { ids: number[] }): Promise<BatchResult> {
       const { cloud, connection } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op) => {
+      return ctx.runEach(input.ids, async (op, scope) => {
         const p = payloadOf<MoveFolderOp>(op);
         const row = await mapping.get(p.ref);
         if (!row) return; // forgotten since (gone from the cloud): the next plan creates it
@@ -177,7 +189,7 @@ export function directActivities(ctx: ActivityContext) {
               await mapping.forgetFolders(row.path);
               const made = await cloud.createFolder(wanted);
               await mapping.upsert(p.ref, row.kind, made, { syncModelId, resModel: row.resModel, resId: row.resId });
-              await log({ level: 'warning', path: wanted, model: p.resModel ?? null, recordId: p.resId ?? null, message: `${row.path} was gone from the cloud: created ${wanted} instead of moving it` });
+              scope.log({ level: 'warning', path: wanted, model: p.resModel ?? null, recordId: p.resId ?? null, message: `${row.path} was gone from the cloud: created ${wanted} instead of moving it` });
               return;
             }
           }
@@ -187,7 +199,7 @@ export function directActivities(ctx: ActivityContext) {
         if (row.kind === 'object_folder' || row.kind === 'model_folder') await mapping.setSyncModel(p.ref, syncModelId);
         if (to !== row.path && !connection.publicUrls) await relinkBelow(cloud, to);
         if (to !== row.path) {
-          await log({
+          scope.log({
             level: to === wanted ? 'success' : 'warning', path: to, model: p.resModel ?? null, recordId: p.resId ?? null,
             message: `Moved ${row.path} to ${to}${to === wanted ? '' : ` (${wanted} is taken)`}`,
           });
@@ -198,7 +210,7 @@ export function directActivities(ctx: ActivityContext) {
     /** Deletes what the ERP deleted: a record's object folder, a URL attachment's file. */
     async deleteItems(input: { ids: number[] }): Promise<BatchResult> {
       const { cloud } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op) => {
+      return ctx.runEach(input.ids, async (op, scope) => {
         const p = payloadOf<DeleteItemOp>(op);
         const row = await mapping.get(p.ref);
         if (!row) return;
@@ -207,13 +219,13 @@ export function directActivities(ctx: ActivityContext) {
           const there = await cloud.stat(row.path);
           if (there && there.fileId && there.fileId !== row.fileId) {
             await mapping.forgetSubtree(row.path);
-            await log({ level: 'warning', path: row.path, model: p.resModel, recordId: p.resId, message: `${row.path} is no longer the item the service made; it is left in place` });
+            scope.log({ level: 'warning', path: row.path, model: p.resModel, recordId: p.resId, message: `${row.path} is no longer the item the service made; it is left in place` });
             return;
           }
         }
         await cloud.remove(row.path);
         await mapping.forgetSubtree(row.path);
-        await log({
+        scope.log({
           level: 'success', path: row.path, model: p.resModel, recordId: p.resId,
           message: p.reason === 'record_deleted' ? `Deleted ${row.path}: its record was deleted in the ERP` : `Deleted ${row.path}: its attachment was deleted in the ERP`,
         });
@@ -221,48 +233,115 @@ export function directActivities(ctx: ActivityContext) {
     },
 
     /**
-     * Streams each binary to the cloud without overwriting anything, verifies the copy
-     * (size, and checksum where the server reports one), records it, and queues its
-     * release (replace with URL) as its own operation.
+     * Streams each binary to the cloud without overwriting anything, verifies the copies
+     * (one listing per folder: size, and SHA-1 where the server reports one), records
+     * them, and releases the binaries (replace with URL) of the verified ones. A release
+     * that fails is queued on its own and retried; the upload is not lost.
      */
     async uploadAttachments(input: { ids: number[] }): Promise<BatchResult> {
-      const { cloud } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op) => {
-        const p = payloadOf<UploadOp>(op) as Payload<UploadOp> & { claimedPath?: string };
-        const attachment = await deps.erp.getAttachment(p.attachmentId);
-        if (!attachment || attachment.type !== 'binary') return; // deleted or already a link: nothing to send
-        if (!(await mapping.get(p.ref))) {
-          const folder = await parentPath(p.parentRef);
-          const path = joinCloudPath(folder, p.name);
-          let item: CloudItem | null = null;
-          // A retry after a crash between PUT and bookkeeping finds its own earlier upload.
-          if (p.claimedPath) {
-            const earlier = await cloud.stat(p.claimedPath);
-            if (earlier && earlier.type === 'file' && earlier.size === attachment.size) item = earlier;
+      const { cloud, connection } = await ctx.requireCloud();
+      const conditional = (connection.capabilities as { conditionalWrites?: boolean } | null)?.conditionalWrites === true;
+      const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
+      const scope = ctx.batchScope('direct');
+      const payloads = new Map(ops.map((op) => [op.id, payloadOf<UploadOp>(op) as Payload<UploadOp> & { claimedPath?: string }]));
+      const attachments = new Map((await deps.erp.getAttachments([...payloads.values()].map((p) => p.attachmentId))).map((a) => [a.id, a]));
+      const known = await mapping.getMany([...payloads.values()].flatMap((p) => [p.ref, p.parentRef ?? '']));
+
+      interface Job { op: OperationRow; p: Payload<UploadOp> & { claimedPath?: string }; attachment: ErpAttachment; path: string; fresh: boolean; item?: CloudItem }
+      const jobs: Job[] = [];
+      for (const op of ops) {
+        const p = payloads.get(op.id)!;
+        const attachment = attachments.get(p.attachmentId);
+        if (!attachment || attachment.type !== 'binary') { scope.done(op); continue; } // deleted or already a link
+        const mapped = known.get(p.ref);
+        if (mapped) { jobs.push({ op, p, attachment, path: mapped.path, fresh: false }); continue; } // uploaded before a crash
+        const parent = p.parentRef ? known.get(p.parentRef) : null;
+        if (!parent) { await scope.failed(op, new Error(`Its folder (${p.parentRef}) is not in the cloud yet`)); continue; }
+        jobs.push({ op, p, attachment, path: joinCloudPath(parent.path, p.name), fresh: true });
+      }
+      // Each upload claims its path before the PUT: a retry after a crash finds its own file.
+      await claimPaths(jobs.filter((j) => j.fresh && !j.p.claimedPath).map((j) => ({ id: j.op.id, path: j.path })));
+
+      const failed = new Set<Job>();
+      await ctx.eachLimited(jobs.filter((j) => j.fresh), ctx.concurrency, scope, async (job) => {
+        try {
+          const size = job.attachment.size;
+          if (job.p.claimedPath) {
+            const earlier = await cloud.stat(job.p.claimedPath);
+            if (earlier && earlier.type === 'file' && earlier.size === size) { job.path = job.p.claimedPath; return; }
           }
-          for (let n = 1; !item && n <= 50; n++) {
-            const candidate = n === 1 ? path : withSuffix(path, n);
-            await claimPath(op.id, candidate);
-            const { stream, size } = await deps.erp.openContent(attachment.id);
-            item = await cloud.uploadNew(candidate, stream, size, { sha1: attachment.checksum }).finally(() => stream.destroy());
+          const wanted = job.path;
+          for (let n = 1; n <= 50; n++) {
+            const candidate = n === 1 ? wanted : withSuffix(wanted, n);
+            if (n > 1 || job.p.claimedPath) await claimPath(job.op.id, candidate);
+            const { stream } = await deps.erp.openContent(job.attachment.id);
+            const put = await cloud.putNew(candidate, stream, size, { sha1: job.attachment.checksum, conditional }).finally(() => stream.destroy());
+            if (put) { job.path = candidate; return; }
           }
-          if (!item) throw new Error(`No free name for ${path} after 50 tries`);
-          const mismatch = verifyCopy(item, attachment);
-          if (mismatch) {
-            await cloud.remove(item.path);
-            throw new Error(`${mismatch}: upload discarded`);
-          }
-          await mapping.upsert(p.ref, 'file', item, { attachmentId: attachment.id, resModel: p.resModel, resId: p.resId, syncModelId: p.syncModelId });
-          await log({
-            level: item.path === path ? 'success' : 'warning', path: item.path, model: p.resModel, recordId: p.resId,
-            message: `Uploaded ${attachment.name} (${attachment.size} bytes) to ${item.path}${item.path === path ? '' : ` (${path} was taken)`}`,
+          throw new Error(`No free name for ${wanted} after 50 tries`);
+        } catch (err) {
+          failed.add(job);
+          await scope.failed(job.op, err);
+        }
+      });
+
+      // Verify every copy, fresh or from before a crash, with one listing per folder.
+      const toVerify = jobs.filter((j) => !failed.has(j));
+      const folders = [...new Set(toVerify.map((j) => parentOf(j.path)))];
+      const listed = new Map<string, CloudItem>();
+      await ctx.eachLimited(folders, ctx.concurrency, scope, async (folder) => {
+        const listing = await cloud.list(folder).catch(() => null);
+        for (const child of listing?.children ?? []) listed.set(child.path, child);
+      });
+      const verified: Job[] = [];
+      for (const job of toVerify) {
+        const item = listed.get(job.path);
+        const mismatch = !item || item.type !== 'file' ? `The cloud copy ${job.path} is not there` : verifyCopy(item, job.attachment);
+        if (!mismatch) { job.item = item!; verified.push(job); continue; }
+        if (job.fresh) {
+          if (item) await cloud.remove(job.path).catch(() => {});
+          await scope.failed(job.op, new Error(`${mismatch}: upload discarded`));
+        } else {
+          // Recorded before a crash, gone or changed since: forget it; the retry uploads again.
+          await mapping.forget(job.p.ref);
+          await scope.failed(job.op, new Error(`${mismatch}: the binary stays in the ERP and is uploaded again`));
+        }
+      }
+      await mapping.upsertMany(verified.map((j) => ({
+        ref: j.p.ref, kind: 'file' as const, item: j.item!,
+        extra: { attachmentId: j.attachment.id, resModel: j.p.resModel, resId: j.p.resId, syncModelId: j.p.syncModelId },
+      })));
+      for (const j of verified.filter((v) => v.fresh)) {
+        const wanted = j.p.path;
+        scope.log({
+          level: j.path === wanted ? 'success' : 'warning', path: j.path, model: j.p.resModel, recordId: j.p.resId,
+          message: `Uploaded ${j.attachment.name} (${j.attachment.size} bytes) to ${j.path}${j.path === wanted ? '' : ` (${wanted} was taken)`}`,
+        });
+      }
+
+      // Release the verified binaries.
+      const releasing = await linksFor(cloud, connection.publicUrls, verified, scope);
+      const errors = await deps.erp.replaceManyWithUrl(releasing.map((r) => ({ id: r.job.attachment.id, url: r.url })));
+      const retryLater: Job[] = [];
+      for (const { job } of releasing) {
+        const err = errors.get(job.attachment.id);
+        if (err) {
+          retryLater.push(job);
+          scope.log({ level: 'warning', path: job.path, model: job.p.resModel, recordId: job.p.resId, message: `Uploaded, but the release failed (will retry): ${describe(err)}` });
+        } else {
+          scope.log({
+            level: 'success', path: job.path, model: job.p.resModel, recordId: job.p.resId,
+            message: `Replaced ${job.attachment.name} with a ${connection.publicUrls ? 'public' : 'URL'} link; its binary is released from the ERP`,
           });
         }
-        await queue.enqueue('direct', [{
-          kind: 'replace_with_url', dedupeKey: `replace_with_url:${p.ref}`,
-          payload: { ref: p.ref, attachmentId: p.attachmentId, resModel: p.resModel, resId: p.resId } satisfies Payload<ReplaceWithUrlOp>,
-        }], ctx.runId());
-      }, 'direct');
+        scope.done(job.op);
+      }
+      for (const job of verified) if (!releasing.some((r) => r.job === job)) { retryLater.push(job); scope.done(job.op); }
+      await queue.enqueue('direct', retryLater.map((j) => ({
+        kind: 'replace_with_url', dedupeKey: `replace_with_url:${j.p.ref}`,
+        payload: { ref: j.p.ref, attachmentId: j.p.attachmentId, resModel: j.p.resModel, resId: j.p.resId } satisfies Payload<ReplaceWithUrlOp>,
+      })), ctx.runId());
+      return scope.flush();
     },
 
     /**
@@ -271,7 +350,7 @@ export function directActivities(ctx: ActivityContext) {
      */
     async replaceWithUrl(input: { ids: number[] }): Promise<BatchResult> {
       const { cloud, connection } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op) => {
+      return ctx.runEach(input.ids, async (op, scope) => {
         const p = payloadOf<ReplaceWithUrlOp>(op);
         const attachment = await deps.erp.getAttachment(p.attachmentId);
         if (!attachment || attachment.type !== 'binary') return;
@@ -289,19 +368,33 @@ export function directActivities(ctx: ActivityContext) {
               parentRef: refs.objectFolder(p.resModel, p.resId), name: sanitizeName(attachment.name) || `attachment-${attachment.id}`, path: mapped.path,
             } satisfies Payload<UploadOp>,
           }], ctx.runId());
-          await log({ level: 'warning', path: mapped.path, model: p.resModel, recordId: p.resId, message: `${mismatch}: the binary stays in the ERP and is uploaded again` });
+          scope.log({ level: 'warning', path: mapped.path, model: p.resModel, recordId: p.resId, message: `${mismatch}: the binary stays in the ERP and is uploaded again` });
           return;
         }
         const url = connection.publicUrls ? await cloud.publicLink(item) : cloud.linkFor(item);
         await deps.erp.replaceWithUrl(attachment.id, url);
         await mapping.upsert(p.ref, 'file', item, { attachmentId: attachment.id, resModel: p.resModel, resId: p.resId });
-        await log({
+        scope.log({
           level: 'success', path: item.path, model: p.resModel, recordId: p.resId,
           message: `Replaced ${attachment.name} with a ${connection.publicUrls ? 'public' : 'URL'} link; its binary is released from the ERP`,
         });
       }, 'direct');
     },
   };
+
+  /** The link each verified copy gets; a public link that cannot be made leaves its release for a retry. */
+  async function linksFor<J extends { item?: CloudItem; op: OperationRow }>(cloud: CloudPort, publicUrls: boolean, jobs: J[], scope: ReturnType<typeof ctx.batchScope>): Promise<{ job: J; url: string }[]> {
+    if (!publicUrls) return jobs.map((job) => ({ job, url: cloud.linkFor(job.item!) }));
+    const out: { job: J; url: string }[] = [];
+    await ctx.eachLimited(jobs, ctx.concurrency, scope, async (job) => {
+      try {
+        out.push({ job, url: await cloud.publicLink(job.item!) });
+      } catch (err) {
+        scope.log({ level: 'warning', path: job.item!.path, message: `Uploaded, but no public link yet (will retry): ${describe(err)}` });
+      }
+    });
+    return out;
+  }
 
   /**
    * On plain WebDAV a link is the file's URL, so it moves with its folder: the URL
@@ -320,6 +413,12 @@ export function directActivities(ctx: ActivityContext) {
   async function claimPath(opId: number, path: string): Promise<void> {
     await deps.db.execute(sql`update operations set payload = payload || ${JSON.stringify({ claimedPath: path })}::jsonb where id = ${opId}`);
   }
+
+  async function claimPaths(claims: { id: number; path: string }[]): Promise<void> {
+    if (claims.length === 0) return;
+    const values = sql.join(claims.map((c) => sql`(${c.id}::bigint, ${JSON.stringify({ claimedPath: c.path })}::jsonb)`), sql`, `);
+    await deps.db.execute(sql`update operations o set payload = o.payload || v.claim from (values ${values}) as v(id, claim) where o.id = v.id`);
+  }
 }
 
 /** Why a cloud copy does not match its ERP original, or null when it does. */
@@ -329,6 +428,10 @@ export function verifyCopy(item: CloudItem, attachment: ErpAttachment): string |
     return `The cloud copy ${item.path} has SHA-1 ${item.sha1}, the ERP ${attachment.checksum}`;
   }
   return null;
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/')) || '/';
 }
 
 function groupIds(records: ErpRecord[]): Map<string, number[]> {

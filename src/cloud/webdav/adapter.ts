@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { XMLParser } from 'fast-xml-parser';
 import { createClient, type WebDAVClient } from 'webdav';
 import { CloudError, type CloudCapabilities, type CloudConnectionSettings, type CloudItem, type CloudPort } from '../port.js';
@@ -134,8 +134,15 @@ export class WebDavCloud implements CloudPort {
   }
 
   async uploadNew(path: string, body: Readable, size: number, opts: { sha1?: string | null } = {}): Promise<CloudItem | null> {
-    // Generic servers may ignore If-None-Match: a stat first keeps a person's file safe there too.
-    if (await this.stat(path)) return null;
+    if (!(await this.putNew(path, body, size, { sha1: opts.sha1, conditional: false }))) return null;
+    const item = await this.stat(path);
+    if (!item) throw new CloudError('bad_response', `PUT ${path} succeeded but the file is not there`);
+    return item;
+  }
+
+  async putNew(path: string, body: Readable, size: number, opts: { sha1?: string | null; conditional: boolean }): Promise<boolean> {
+    // Servers that may ignore If-None-Match get a check first, so a person's file stays safe there too.
+    if (!opts.conditional && await this.stat(path)) return false;
     try {
       await this.request(path, {
         method: 'PUT',
@@ -144,16 +151,14 @@ export class WebDavCloud implements CloudPort {
           // Nextcloud / ownCloud store it (and report it back in oc:checksums); others ignore it.
           ...(opts.sha1 ? { 'OC-Checksum': `SHA1:${opts.sha1}` } : {}),
         },
-        data: body,
+        data: guarded(body, size, path),
         streaming: true,
       });
     } catch (err) {
-      if (err instanceof CloudError && err.code === 'precondition_failed') return null;
+      if (err instanceof CloudError && err.code === 'precondition_failed') return false;
       throw err;
     }
-    const item = await this.stat(path);
-    if (!item) throw new CloudError('bad_response', `PUT ${path} succeeded but the file is not there`);
-    return item;
+    return true;
   }
 
   async download(path: string): Promise<Readable> {
@@ -261,6 +266,31 @@ export class WebDavCloud implements CloudPort {
       shares: isNc,
     };
   }
+}
+
+/**
+ * A body that is shorter than its Content-Length would leave the server waiting forever,
+ * a longer one would be cut: either way the request is aborted with a clear error.
+ */
+function guarded(body: Readable, size: number, path: string): Readable {
+  const guard = exactLength(size, path);
+  // pipeline, not pipe: a failing source (a filestore read error) fails the request too.
+  pipeline(body, guard, () => {});
+  return guard;
+}
+
+function exactLength(size: number, path: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > size) done(new CloudError('bad_response', `The content of ${path} is longer than its ${size} bytes: upload aborted`));
+      else done(null, chunk);
+    },
+    flush(done) {
+      done(seen === size ? null : new CloudError('bad_response', `The content of ${path} ended after ${seen} of ${size} bytes: upload aborted`));
+    },
+  });
 }
 
 function parentOf(path: string): string {

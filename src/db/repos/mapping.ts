@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { CloudItem } from '../../cloud/port.js';
 import type { MappedItem } from '../../domain/planning/direct.js';
 import type { Db } from '../index.js';
@@ -24,6 +24,25 @@ export class MappingRepo {
   async get(ref: string): Promise<MappingRow | null> {
     const [row] = await this.db.select().from(cloudItems).where(eq(cloudItems.ref, ref));
     return row ?? null;
+  }
+
+  async getMany(refs: string[]): Promise<Map<string, MappingRow>> {
+    if (refs.length === 0) return new Map();
+    const rows = await this.db.select().from(cloudItems).where(inArray(cloudItems.ref, [...new Set(refs)]));
+    return new Map(rows.map((r) => [r.ref, r]));
+  }
+
+  async upsertMany(entries: { ref: string; kind: Kind; item: CloudItem; extra?: Partial<typeof cloudItems.$inferInsert> }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const values = entries.map((e) => ({ ref: e.ref, kind: e.kind, path: e.item.path, fileId: e.item.fileId, etag: e.item.etag, size: e.item.size, ...e.extra }));
+    await this.db.insert(cloudItems).values(values).onConflictDoUpdate({
+      target: cloudItems.ref,
+      set: {
+        kind: sql`excluded.kind`, path: sql`excluded.path`, fileId: sql`excluded.file_id`, etag: sql`excluded.etag`, size: sql`excluded.size`,
+        attachmentId: sql`excluded.attachment_id`, resModel: sql`excluded.res_model`, resId: sql`excluded.res_id`, syncModelId: sql`excluded.sync_model_id`,
+        updatedAt: sql`now()`,
+      },
+    });
   }
 
   async upsert(ref: string, kind: Kind, item: CloudItem, extra: Partial<typeof cloudItems.$inferInsert> = {}): Promise<void> {

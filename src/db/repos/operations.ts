@@ -56,6 +56,11 @@ export class OperationsQueue {
     return this.db.select().from(operations).where(inArray(operations.id, ids)).orderBy(asc(operations.id));
   }
 
+  async completeMany(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` }).where(inArray(operations.id, ids));
+  }
+
   async complete(id: number): Promise<void> {
     await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` }).where(eq(operations.id, id));
   }

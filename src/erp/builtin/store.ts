@@ -76,6 +76,15 @@ export class BuiltinErp implements ErpPort {
     return row ? toErpAttachment(row) : null;
   }
 
+  async getAttachments(ids: number[]): Promise<ErpAttachment[]> {
+    const out: ErpAttachment[] = [];
+    for (const chunk of chunks(ids, 5000)) {
+      const rows = await this.db.select().from(erpAttachments).where(inArray(erpAttachments.id, chunk));
+      out.push(...rows.map(toErpAttachment));
+    }
+    return out;
+  }
+
   async openContent(id: number): Promise<{ stream: Readable; size: number }> {
     const [row] = await this.db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
     if (!row) throw new ErpError('not_found', `Attachment ${id} does not exist`);
@@ -103,6 +112,49 @@ export class BuiltinErp implements ErpPort {
       throw new ErpError('unavailable', `Attachment ${id} did not become a URL attachment`);
     }
     if (released) await this.releaseBlobIfUnused(released);
+  }
+
+  /**
+   * One transaction for a batch of releases; then the same read-back as `replaceWithUrl`
+   * for each, and the blobs no row uses any more are removed.
+   */
+  async replaceManyWithUrl(items: { id: number; url: string }[]): Promise<Map<number, Error>> {
+    const errors = new Map<number, Error>();
+    if (items.length === 0) return errors;
+    const wanted = new Map(items.map((i) => [i.id, i.url]));
+    const released = await this.db.transaction(async (tx) => {
+      const rows = await tx.select().from(erpAttachments).where(inArray(erpAttachments.id, [...wanted.keys()])).for('update');
+      const blobs: string[] = [];
+      const toRelease: { id: number; url: string }[] = [];
+      for (const row of rows) {
+        const url = wanted.get(row.id)!;
+        if (row.type === 'url') {
+          if (row.url !== url) errors.set(row.id, new ErpError('invalid', `Attachment ${row.id} is already a URL attachment with another link`));
+          continue;
+        }
+        toRelease.push({ id: row.id, url });
+        if (row.storeFname) blobs.push(row.storeFname);
+      }
+      if (toRelease.length) {
+        const values = sql.join(toRelease.map((r) => sql`(${r.id}::int, ${r.url}::text)`), sql`, `);
+        await tx.execute(sql`update erp_attachments a set type = 'url', url = v.url, store_fname = null, write_date = now()
+          from (values ${values}) as v(id, url) where a.id = v.id`);
+      }
+      return blobs;
+    });
+    for (const id of wanted.keys()) if (!errors.has(id)) errors.set(id, new ErpError('not_found', `Attachment ${id} does not exist`));
+    const after = await this.db.select().from(erpAttachments).where(inArray(erpAttachments.id, [...wanted.keys()]));
+    for (const row of after) {
+      const ok = row.type === 'url' && row.storeFname === null && row.url === wanted.get(row.id);
+      if (ok) errors.delete(row.id);
+      else if (!errors.has(row.id) || errors.get(row.id)!.message.includes('does not exist')) errors.set(row.id, new ErpError('unavailable', `Attachment ${row.id} did not become a URL attachment`));
+    }
+    if (released.length) {
+      const used = await this.db.select({ f: erpAttachments.storeFname }).from(erpAttachments).where(inArray(erpAttachments.storeFname, released));
+      const stillUsed = new Set(used.map((u) => u.f));
+      for (const fname of new Set(released)) if (!stillUsed.has(fname)) await this.filestore.remove(fname);
+    }
+    return errors;
   }
 
   async relinkAttachment(id: number, url: string): Promise<void> {
