@@ -138,6 +138,22 @@ async function timedSync(services: Awaited<ReturnType<typeof createServices>>, w
   const handle = await services.temporal.workflow.start('directSync', { taskQueue: 'bench', workflowId, args: [{ trigger: 'bench' }] });
   const summary = await handle.result() as { outcome: string; failed: number };
   if (summary.outcome !== 'completed' || summary.failed) throw new Error(`the sync ended ${summary.outcome} with ${summary.failed} failures`);
+  if (process.env.BENCH_PHASES) {
+    // Where the time went: each activity's duration, from the workflow's own history.
+    const history = await handle.fetchHistory();
+    const started = new Map<string, { type: string; at: number }>();
+    const totals = new Map<string, number>();
+    for (const e of history.events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+      if (e.activityTaskScheduledEventAttributes) started.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
+      const done = e.activityTaskCompletedEventAttributes;
+      if (done) {
+        const s = started.get(String(done.scheduledEventId));
+        if (s) totals.set(s.type, (totals.get(s.type) ?? 0) + at - s.at);
+      }
+    }
+    say(`  phases: ${[...totals].map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+  }
   return (performance.now() - start) / 1000;
 }
 

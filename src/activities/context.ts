@@ -43,7 +43,7 @@ export type ActivityContext = ReturnType<typeof createContext>;
 export function createContext(deps: ActivityDeps) {
   const queue = new OperationsQueue(deps.db);
   const mapping = new MappingRepo(deps.db);
-  const batchSize = deps.batchSize ?? 50;
+  const batchSize = deps.batchSize ?? 200;
   const concurrency = deps.concurrency ?? 8;
   const runId = () => {
     try {

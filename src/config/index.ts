@@ -25,7 +25,7 @@ const envSchema = z.object({
   LOCAL_DAV_PORT: z.coerce.number().int().min(0).max(65535).default(8088),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   WORKFLOW_BUNDLE: z.string().optional(),
 });
 

@@ -48,6 +48,8 @@ export interface ErpAttachment {
   mimetype: string;
   size: number;
   checksum: string | null;
+  /** Where the ERP keeps the binary (Odoo's `store_fname`), when it says: lets a batch open content without another lookup. */
+  storeRef?: string | null;
 }
 
 export type SyncDirection = 'direct' | 'backward';

@@ -22,7 +22,7 @@ export interface ErpPort {
   getAttachment(id: number): Promise<ErpAttachment | null>;
   getAttachments(ids: number[]): Promise<ErpAttachment[]>;
   /** The binary content of a `binary` attachment, streamed. */
-  openContent(id: number): Promise<{ stream: Readable; size: number }>;
+  openContent(id: number, known?: Pick<ErpAttachment, 'storeRef' | 'size'>): Promise<{ stream: Readable; size: number }>;
   /**
    * Makes a binary attachment a URL attachment and releases its binary. The caller has
    * verified the cloud copy first. Idempotent: an attachment already of type `url` with

@@ -24,6 +24,9 @@ import { discoverManagedFolders } from './discovery.js';
 /** `write_date` is the transaction's start and clocks drift: look back this far past the cursor. */
 export const CURSOR_OVERLAP_MS = 10 * 60 * 1000;
 
+/** Uploads verified and released together (one listing per folder, one release statement). */
+const VERIFY_GROUP = 50;
+
 type Payload<T extends { payload: unknown }> = T['payload'];
 const payloadOf = <T extends { payload: unknown }>(op: OperationRow) => op.payload as unknown as Payload<T>;
 
@@ -262,7 +265,18 @@ export function directActivities(ctx: ActivityContext) {
       // Each upload claims its path before the PUT: a retry after a crash finds its own file.
       await claimPaths(jobs.filter((j) => j.fresh && !j.p.claimedPath).map((j) => ({ id: j.op.id, path: j.path })));
 
+      // Verification and release go group by group, behind the PUTs: while one group is
+      // listed and released, the lanes keep uploading the next ones.
       const failed = new Set<Job>();
+      const groups: Job[][] = [];
+      for (let i = 0; i < jobs.length; i += VERIFY_GROUP) groups.push(jobs.slice(i, i + VERIFY_GROUP));
+      const groupOf = new Map<Job, number>();
+      groups.forEach((g, i) => g.forEach((j) => groupOf.set(j, i)));
+      const unsettled = groups.map((g) => g.filter((j) => j.fresh).length);
+      let finishing: Promise<void> = Promise.resolve();
+      const settle = (i: number) => { finishing = finishing.then(() => finishGroup(groups[i]!)); };
+      groups.forEach((_, i) => { if (unsettled[i] === 0) settle(i); });
+
       await ctx.eachLimited(jobs.filter((j) => j.fresh), ctx.concurrency, scope, async (job) => {
         try {
           const size = job.attachment.size;
@@ -274,7 +288,7 @@ export function directActivities(ctx: ActivityContext) {
           for (let n = 1; n <= 50; n++) {
             const candidate = n === 1 ? wanted : withSuffix(wanted, n);
             if (n > 1 || job.p.claimedPath) await claimPath(job.op.id, candidate);
-            const { stream } = await deps.erp.openContent(job.attachment.id);
+            const { stream } = await deps.erp.openContent(job.attachment.id, job.attachment);
             const put = await cloud.putNew(candidate, stream, size, { sha1: job.attachment.checksum, conditional }).finally(() => stream.destroy());
             if (put) { job.path = candidate; return; }
           }
@@ -282,65 +296,71 @@ export function directActivities(ctx: ActivityContext) {
         } catch (err) {
           failed.add(job);
           await scope.failed(job.op, err);
+        } finally {
+          const g = groupOf.get(job)!;
+          if (--unsettled[g]! === 0) settle(g);
         }
       });
+      // A stopped batch (bad credentials) leaves groups unsettled: they are retried later.
+      await finishing;
 
-      // Verify every copy, fresh or from before a crash, with one listing per folder.
-      const toVerify = jobs.filter((j) => !failed.has(j));
-      const folders = [...new Set(toVerify.map((j) => parentOf(j.path)))];
-      const listed = new Map<string, CloudItem>();
-      await ctx.eachLimited(folders, ctx.concurrency, scope, async (folder) => {
-        const listing = await cloud.list(folder).catch(() => null);
-        for (const child of listing?.children ?? []) listed.set(child.path, child);
-      });
-      const verified: Job[] = [];
-      for (const job of toVerify) {
-        const item = listed.get(job.path);
-        const mismatch = !item || item.type !== 'file' ? `The cloud copy ${job.path} is not there` : verifyCopy(item, job.attachment);
-        if (!mismatch) { job.item = item!; verified.push(job); continue; }
-        if (job.fresh) {
-          if (item) await cloud.remove(job.path).catch(() => {});
-          await scope.failed(job.op, new Error(`${mismatch}: upload discarded`));
-        } else {
-          // Recorded before a crash, gone or changed since: forget it; the retry uploads again.
-          await mapping.forget(job.p.ref);
-          await scope.failed(job.op, new Error(`${mismatch}: the binary stays in the ERP and is uploaded again`));
+      /** Verifies a group's copies with one listing per folder, records them, releases the binaries. */
+      async function finishGroup(group: Job[]): Promise<void> {
+        const toVerify = group.filter((j) => !failed.has(j));
+        const folders = [...new Set(toVerify.map((j) => parentOf(j.path)))];
+        const listed = new Map<string, CloudItem>();
+        for (const folder of folders) {
+          const listing = await cloud.list(folder).catch(() => null);
+          for (const child of listing?.children ?? []) listed.set(child.path, child);
         }
-      }
-      await mapping.upsertMany(verified.map((j) => ({
-        ref: j.p.ref, kind: 'file' as const, item: j.item!,
-        extra: { attachmentId: j.attachment.id, resModel: j.p.resModel, resId: j.p.resId, syncModelId: j.p.syncModelId },
-      })));
-      for (const j of verified.filter((v) => v.fresh)) {
-        const wanted = j.p.path;
-        scope.log({
-          level: j.path === wanted ? 'success' : 'warning', path: j.path, model: j.p.resModel, recordId: j.p.resId,
-          message: `Uploaded ${j.attachment.name} (${j.attachment.size} bytes) to ${j.path}${j.path === wanted ? '' : ` (${wanted} was taken)`}`,
-        });
-      }
-
-      // Release the verified binaries.
-      const releasing = await linksFor(cloud, connection.publicUrls, verified, scope);
-      const errors = await deps.erp.replaceManyWithUrl(releasing.map((r) => ({ id: r.job.attachment.id, url: r.url })));
-      const retryLater: Job[] = [];
-      for (const { job } of releasing) {
-        const err = errors.get(job.attachment.id);
-        if (err) {
-          retryLater.push(job);
-          scope.log({ level: 'warning', path: job.path, model: job.p.resModel, recordId: job.p.resId, message: `Uploaded, but the release failed (will retry): ${describe(err)}` });
-        } else {
+        const verified: Job[] = [];
+        for (const job of toVerify) {
+          const item = listed.get(job.path);
+          const mismatch = !item || item.type !== 'file' ? `The cloud copy ${job.path} is not there` : verifyCopy(item, job.attachment);
+          if (!mismatch) { job.item = item!; verified.push(job); continue; }
+          if (job.fresh) {
+            if (item) await cloud.remove(job.path).catch(() => {});
+            await scope.failed(job.op, new Error(`${mismatch}: upload discarded`));
+          } else {
+            // Recorded before a crash, gone or changed since: forget it; the retry uploads again.
+            await mapping.forget(job.p.ref);
+            await scope.failed(job.op, new Error(`${mismatch}: the binary stays in the ERP and is uploaded again`));
+          }
+        }
+        await mapping.upsertMany(verified.map((j) => ({
+          ref: j.p.ref, kind: 'file' as const, item: j.item!,
+          extra: { attachmentId: j.attachment.id, resModel: j.p.resModel, resId: j.p.resId, syncModelId: j.p.syncModelId },
+        })));
+        for (const j of verified.filter((v) => v.fresh)) {
+          const wanted = j.p.path;
           scope.log({
-            level: 'success', path: job.path, model: job.p.resModel, recordId: job.p.resId,
-            message: `Replaced ${job.attachment.name} with a ${connection.publicUrls ? 'public' : 'URL'} link; its binary is released from the ERP`,
+            level: j.path === wanted ? 'success' : 'warning', path: j.path, model: j.p.resModel, recordId: j.p.resId,
+            message: `Uploaded ${j.attachment.name} (${j.attachment.size} bytes) to ${j.path}${j.path === wanted ? '' : ` (${wanted} was taken)`}`,
           });
         }
-        scope.done(job.op);
+
+        const releasing = await linksFor(cloud, connection.publicUrls, verified, scope);
+        const errors = await deps.erp.replaceManyWithUrl(releasing.map((r) => ({ id: r.job.attachment.id, url: r.url })));
+        const retryLater: Job[] = [];
+        for (const { job } of releasing) {
+          const err = errors.get(job.attachment.id);
+          if (err) {
+            retryLater.push(job);
+            scope.log({ level: 'warning', path: job.path, model: job.p.resModel, recordId: job.p.resId, message: `Uploaded, but the release failed (will retry): ${describe(err)}` });
+          } else {
+            scope.log({
+              level: 'success', path: job.path, model: job.p.resModel, recordId: job.p.resId,
+              message: `Replaced ${job.attachment.name} with a ${connection.publicUrls ? 'public' : 'URL'} link; its binary is released from the ERP`,
+            });
+          }
+          scope.done(job.op);
+        }
+        for (const job of verified) if (!releasing.some((r) => r.job === job)) { retryLater.push(job); scope.done(job.op); }
+        await queue.enqueue('direct', retryLater.map((j) => ({
+          kind: 'replace_with_url', dedupeKey: `replace_with_url:${j.p.ref}`,
+          payload: { ref: j.p.ref, attachmentId: j.p.attachmentId, resModel: j.p.resModel, resId: j.p.resId } satisfies Payload<ReplaceWithUrlOp>,
+        })), ctx.runId());
       }
-      for (const job of verified) if (!releasing.some((r) => r.job === job)) { retryLater.push(job); scope.done(job.op); }
-      await queue.enqueue('direct', retryLater.map((j) => ({
-        kind: 'replace_with_url', dedupeKey: `replace_with_url:${j.p.ref}`,
-        payload: { ref: j.p.ref, attachmentId: j.p.attachmentId, resModel: j.p.resModel, resId: j.p.resId } satisfies Payload<ReplaceWithUrlOp>,
-      })), ctx.runId());
       return scope.flush();
     },
 

@@ -123,10 +123,16 @@ export class WebDavCloud implements CloudPort {
   }
 
   async createFolder(path: string): Promise<CloudItem> {
-    await this.request(path, { method: 'MKCOL' }).catch((err: CloudError) => {
+    const made = await this.request(path, { method: 'MKCOL' }).catch((err: CloudError) => {
       // 405: something already exists there (RFC 4918 9.3.1) — success if it is a folder.
       if (err.status !== 405) throw err;
+      return null;
     });
+    if (made?.status === 201) {
+      // Made just now: the reply is enough (Nextcloud / ownCloud name the new file id in it).
+      // Its ETag is learnt at the next listing of its parent, which changed anyway.
+      return { path: normalisePath(path), type: 'folder', size: 0, etag: null, lastModified: null, fileId: fileIdFromHeader(made.headers.get('oc-fileid')) };
+    }
     const item = await this.stat(path);
     if (!item) throw new CloudError('bad_response', `MKCOL ${path} succeeded but the folder is not there`);
     if (item.type !== 'folder') throw new CloudError('conflict', `${path} exists in the cloud and is a file, not a folder`, 409);
@@ -291,6 +297,12 @@ function exactLength(size: number, path: string): Transform {
       done(seen === size ? null : new CloudError('bad_response', `The content of ${path} ended after ${seen} of ${size} bytes: upload aborted`));
     },
   });
+}
+
+/** `OC-FileId: 00002665ocfw2l2amdxx` (the `oc:id` form: padded file id + instance id) -> `2665`. */
+export function fileIdFromHeader(value: string | null): string | null {
+  const m = value ? /^(\d+)/.exec(value) : null;
+  return m ? String(Number(m[1])) : null;
 }
 
 function parentOf(path: string): string {

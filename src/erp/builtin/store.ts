@@ -19,7 +19,7 @@ export function toErpRecord(row: RecordRow): ErpRecord {
 export function toErpAttachment(row: AttachmentRow): ErpAttachment {
   return {
     id: row.id, resModel: row.resModel, resId: row.resId, name: row.name, type: row.type, url: row.url,
-    isFolder: row.isFolder, mimetype: row.mimetype, size: row.fileSize, checksum: row.checksum,
+    isFolder: row.isFolder, mimetype: row.mimetype, size: row.fileSize, checksum: row.checksum, storeRef: row.storeFname,
   };
 }
 
@@ -85,7 +85,9 @@ export class BuiltinErp implements ErpPort {
     return out;
   }
 
-  async openContent(id: number): Promise<{ stream: Readable; size: number }> {
+  async openContent(id: number, known?: Pick<ErpAttachment, 'storeRef' | 'size'>): Promise<{ stream: Readable; size: number }> {
+    // A batch that just read the row opens the blob directly; a missing blob fails the stream.
+    if (known?.storeRef) return { stream: this.filestore.read(known.storeRef), size: known.size };
     const [row] = await this.db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
     if (!row) throw new ErpError('not_found', `Attachment ${id} does not exist`);
     if (row.type !== 'binary' || !row.storeFname) throw new ErpError('invalid', `Attachment ${id} has no binary content in the ERP`);
