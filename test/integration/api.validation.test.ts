@@ -165,11 +165,17 @@ describe('Login and Confirm reports each failure with its own code', () => {
       web.close();
     }
   });
+  test('public links asked of a plain WebDAV server: public_urls_unsupported, before any sync could fail on it', async () => {
+    await save({ publicUrls: true });
+    expectError(await h.api.call('POST', '/api/connection/confirm'), 422, 'public_urls_unsupported');
+    expect((await h.api.call('GET', '/api/connection')).json).toMatchObject({ state: 'error' });
+  });
   test('the right credentials confirm, and GET never shows the password', async () => {
     await save({});
     const res = await h.api.call('POST', '/api/connection/confirm');
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ state: 'confirmed', rootFolder: 'Odoo', capabilities: { product: 'webdav' } });
+    // Apache honours If-None-Match: * (found by the probe), so uploads need no check before the PUT.
+    expect(res.json).toMatchObject({ state: 'confirmed', rootFolder: 'Odoo', capabilities: { product: 'webdav', conditionalWrites: true } });
     const got = await h.api.call('GET', '/api/connection');
     expect(got.text).not.toContain(h.dav.password);
     expect(got.json).not.toHaveProperty('password');

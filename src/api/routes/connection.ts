@@ -32,10 +32,14 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
       // moved by the next direct sync, not made anew next to the old one.
       const mappedRoot = await new MappingRepo(services.database.db).get('root');
       const capabilities = await confirmCloud(cloud, mappedRoot?.path ?? joinCloudPath(row.rootFolder));
+      if (row.publicUrls && !capabilities.shares) {
+        throw new ApiError(422, 'public_urls_unsupported', 'This server has no share API (it is plain WebDAV): public links need Nextcloud or ownCloud. Save the connection with publicUrls: false.');
+      }
       await services.connections.markConfirmed(capabilities);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await services.connections.markError(message);
+      if (err instanceof ApiError) throw err;
       if (err instanceof CloudError) {
         throw new ApiError(422, CONFIRM_CODES[err.code] ?? `cloud_${err.code}`, message, { status: err.status ?? null });
       }
