@@ -18,6 +18,9 @@ export const settings = pgTable('settings', {
   maxDeleteShare: doublePrecision('max_delete_share').notNull().default(0.2),
   /** Incremental direct discovery: attachments written since this time (minus an overlap) are listed. */
   directCursor: timestamp('direct_cursor', { withTimezone: true }),
+  /** Mass-deletion guard: what a backward run held back, and when an admin let it go. */
+  deletionsHeld: jsonb('deletions_held').$type<{ count: number; tracked: number; at: string; where: string[] } | null>(),
+  deletionsAcknowledgedAt: timestamp('deletions_acknowledged_at', { withTimezone: true }),
   ...timestamps,
 });
 
@@ -89,7 +92,8 @@ export const erpAttachments = pgTable('erp_attachments', {
  */
 export const cloudItems = pgTable('cloud_items', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  kind: text('kind', { enum: ['root', 'model_folder', 'object_folder', 'file'] }).notNull(),
+  /** `file`: a file in an object folder; `folder_link`: a first-level subfolder linked as a folder attachment. */
+  kind: text('kind', { enum: ['root', 'model_folder', 'object_folder', 'file', 'folder_link'] }).notNull(),
   /** Stable identity of the ERP side, e.g. `root`, `model:3`, `object:res.partner:7`, `attachment:12`. */
   ref: text('ref').notNull(),
   syncModelId: integer('sync_model_id'),
@@ -100,6 +104,8 @@ export const cloudItems = pgTable('cloud_items', {
   fileId: text('file_id'),
   etag: text('etag'),
   size: bigint('size', { mode: 'number' }),
+  /** Object folders: the ETag the last backward scan listed (direct discovery keeps `etag`). */
+  scanEtag: text('scan_etag'),
   ...timestamps,
 }, (t) => [uniqueIndex('cloud_items_ref_uq').on(t.ref)]);
 

@@ -31,6 +31,15 @@ export interface ErpPort {
   replaceWithUrl(id: number, url: string): Promise<void>;
   /** `replaceWithUrl` for many at once; the error of each one that failed, by id. */
   replaceManyWithUrl(items: { id: number; url: string }[]): Promise<Map<number, Error>>;
+  /**
+   * A URL attachment for an item found in the cloud (a file, or a folder link). Idempotent:
+   * an attachment of that record with that link already is returned instead.
+   */
+  createUrlAttachment(input: { resModel: string; resId: number; name: string; url: string; mimetype: string; size: number; isFolder: boolean }): Promise<ErpAttachment>;
+  /** Renames, moves (to another record) or refreshes an attachment; null when it is gone. */
+  updateAttachment(id: number, values: { name?: string; resModel?: string; resId?: number; size?: number; mimetype?: string; url?: string }): Promise<ErpAttachment | null>;
+  /** Deletes an attachment; a missing one is success. */
+  unlinkAttachment(id: number): Promise<void>;
   /** Points a URL attachment at its file's new link (path-based links move with folders). */
   relinkAttachment(id: number, url: string): Promise<void>;
 }

@@ -64,7 +64,7 @@ export type DirectOperationKind = DirectOperation['kind'];
 /** What the mapping says about one ref: what it is and where it is in the cloud. */
 export interface MappedItem {
   ref: string;
-  kind: 'root' | 'model_folder' | 'object_folder' | 'file';
+  kind: 'root' | 'model_folder' | 'object_folder' | 'file' | 'folder_link';
   path: string;
   syncModelId: number | null;
   resModel: string | null;

@@ -159,6 +159,29 @@ export class BuiltinErp implements ErpPort {
     return errors;
   }
 
+  async createUrlAttachment(input: { resModel: string; resId: number; name: string; url: string; mimetype: string; size: number; isFolder: boolean }): Promise<ErpAttachment> {
+    const [existing] = await this.db.select().from(erpAttachments)
+      .where(and(eq(erpAttachments.resModel, input.resModel), eq(erpAttachments.resId, input.resId), eq(erpAttachments.type, 'url'), eq(erpAttachments.url, input.url)));
+    if (existing) return toErpAttachment(existing);
+    const [row] = await this.db.insert(erpAttachments).values({
+      resModel: input.resModel, resId: input.resId, name: input.name, type: 'url', url: input.url,
+      isFolder: input.isFolder, mimetype: input.mimetype, fileSize: input.size,
+    }).returning();
+    return toErpAttachment(row!);
+  }
+
+  async updateAttachment(id: number, values: { name?: string; resModel?: string; resId?: number; size?: number; mimetype?: string; url?: string }): Promise<ErpAttachment | null> {
+    const { size, ...rest } = values;
+    const [row] = await this.db.update(erpAttachments)
+      .set({ ...rest, ...(size !== undefined ? { fileSize: size } : {}), writeDate: sql`now()` })
+      .where(eq(erpAttachments.id, id)).returning();
+    return row ? toErpAttachment(row) : null;
+  }
+
+  async unlinkAttachment(id: number): Promise<void> {
+    await this.deleteAttachment(id);
+  }
+
   async relinkAttachment(id: number, url: string): Promise<void> {
     await this.db.update(erpAttachments).set({ url, writeDate: sql`now()` })
       .where(and(eq(erpAttachments.id, id), eq(erpAttachments.type, 'url')));
