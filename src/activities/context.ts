@@ -11,7 +11,8 @@ import type { LogEntry, SyncLog } from '../db/repos/logs.js';
 import { MappingRepo } from '../db/repos/mapping.js';
 import { OperationsQueue, type OperationRow } from '../db/repos/operations.js';
 import { syncModels } from '../db/schema.js';
-import type { SyncDirection, SyncModel } from '../domain/types.js';
+import { periodsToDomain } from '../domain/periods.js';
+import type { DomainTerm, ErpRecord, SyncDirection, SyncModel } from '../domain/types.js';
 import type { ErpPort } from '../erp/port.js';
 import { configurationError, describe, isRetryable, toActivityFailure } from './errors.js';
 
@@ -137,6 +138,25 @@ export function createContext(deps: ActivityDeps) {
     return scope.flush();
   }
 
+  /**
+   * The records each sync model takes now (domain plus periods as of today). A sync model
+   * the ERP cannot search stops the run with a red log: planning without it would move
+   * its records to other sync models.
+   */
+  async function matchRecords(models: SyncModel[], direction: SyncDirection): Promise<Map<number, ErpRecord[]>> {
+    const today = (deps.today ?? (() => new Date().toISOString().slice(0, 10)))();
+    const matches = new Map<number, ErpRecord[]>();
+    for (const m of models) {
+      try {
+        matches.set(m.id, await deps.erp.searchRecords(m.model, [...m.domain, ...periodsToDomain(m.periods, today)] as DomainTerm[]));
+      } catch (err) {
+        await deps.log.write({ direction, level: 'error', runId: runId(), model: m.model, message: `Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}. Nothing was planned; fix or deactivate it.` });
+        throw configurationError(`Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}`);
+      }
+    }
+    return matches;
+  }
+
   async function activeSyncModels(): Promise<SyncModel[]> {
     return deps.db.select().from(syncModels)
       .where(and(eq(syncModels.active, true), isNull(syncModels.deletedAt), isNull(syncModels.invalidReason)))
@@ -144,7 +164,7 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords,
     today: deps.today ?? (() => new Date().toISOString().slice(0, 10)),
   };
 }

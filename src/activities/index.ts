@@ -7,6 +7,7 @@
 import { getSettings } from '../db/repos/connection.js';
 import type { SyncDirection } from '../domain/types.js';
 import { createContext, type ActivityDeps, type BatchRef } from './context.js';
+import { backwardActivities } from './backward/index.js';
 import { directActivities } from './direct/index.js';
 
 export type { ActivityDeps, BatchRef, BatchResult } from './context.js';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     ...directActivities(ctx),
+    ...backwardActivities(ctx),
   }, ctx.heartbeat);
 }
 

@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { directSync } from './directSync.js';
+export { backwardSync } from './backwardSync.js';

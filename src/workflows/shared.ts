@@ -51,3 +51,8 @@ export interface DirectSyncInput {
 }
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
+
+export interface BackwardSyncInput {
+  /** Who started the run: `api`, `schedule`, `ui`. */
+  trigger?: string;
+}

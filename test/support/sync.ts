@@ -76,3 +76,9 @@ export async function addSyncModel(h: Harness, body: Record<string, unknown>): P
   if (r.status !== 201) throw new Error(`POST /api/sync-models: ${r.text}`);
   return r.json.id as number;
 }
+
+export async function backwardSync(h: Harness): Promise<SyncSummary> {
+  const trigger = await h.api.call('POST', '/api/sync/backward');
+  if (trigger.status !== 202) throw new Error(`POST /api/sync/backward: ${trigger.status} ${trigger.text}`);
+  return h.services.temporal.workflow.getHandle(trigger.json.workflowId, trigger.json.runId).result();
+}

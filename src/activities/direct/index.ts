@@ -11,14 +11,13 @@ import { toMappedItem } from '../../db/repos/mapping.js';
 import type { OperationRow } from '../../db/repos/operations.js';
 import { settings as settingsTable } from '../../db/schema.js';
 import { joinCloudPath, sanitizeName } from '../../domain/naming.js';
-import { periodsToDomain } from '../../domain/periods.js';
 import {
   planDirectSync, recordKey, refs, withSuffix,
   type CreateFolderOp, type DeleteItemOp, type MoveFolderOp, type ReplaceWithUrlOp, type UploadOp,
 } from '../../domain/planning/direct.js';
-import type { DefaultFolder, DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
+import type { DefaultFolder, ErpAttachment, ErpRecord } from '../../domain/types.js';
 import type { ActivityContext, BatchResult } from '../context.js';
-import { configurationError, describe } from '../errors.js';
+import { describe } from '../errors.js';
 import { discoverManagedFolders } from './discovery.js';
 
 /** `write_date` is the transaction's start and clocks drift: look back this far past the cursor. */
@@ -73,16 +72,7 @@ export function directActivities(ctx: ActivityContext) {
       for (const m of findings.missing) await log({ level: 'warning', path: m.path, message: `${m.path} was deleted in the cloud: it is created again` });
 
       const mappingRows = await mapping.all();
-      const today = ctx.today();
-      const matches = new Map<number, ErpRecord[]>();
-      for (const m of models) {
-        try {
-          matches.set(m.id, await deps.erp.searchRecords(m.model, [...m.domain, ...periodsToDomain(m.periods, today)] as DomainTerm[]));
-        } catch (err) {
-          await log({ level: 'error', model: m.model, message: `Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}. Nothing was planned; fix or deactivate it.` });
-          throw configurationError(`Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}`);
-        }
-      }
+      const matches = await ctx.matchRecords(models, 'direct');
 
       // Deletions: mapped records and attachments the ERP no longer has.
       const deletedRecords = new Set<string>();

@@ -85,6 +85,10 @@ export class MappingRepo {
     await this.db.update(cloudItems).set({ etag, updatedAt: sql`now()` }).where(eq(cloudItems.ref, ref));
   }
 
+  async setScanEtag(ref: string, etag: string | null): Promise<void> {
+    await this.db.update(cloudItems).set({ scanEtag: etag, updatedAt: sql`now()` }).where(eq(cloudItems.ref, ref));
+  }
+
   async setSyncModel(ref: string, syncModelId: number | null): Promise<void> {
     await this.db.update(cloudItems).set({ syncModelId, updatedAt: sql`now()` }).where(eq(cloudItems.ref, ref));
   }

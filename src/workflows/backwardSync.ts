@@ -1,0 +1,16 @@
+/** Backward sync (cloud -> ERP): scan and plan, then mirror the changes in the ERP batch by batch. */
+import type { BatchRef } from '../activities/index.js';
+import type { BackwardSyncInput, SyncSummary } from './shared.js';
+import { planning, quick, runSyncLoop } from './syncLoop.js';
+
+export async function backwardSync(_input: BackwardSyncInput = {}): Promise<SyncSummary> {
+  return runSyncLoop('backward', () => planning.planBackwardSync(), (batch: BatchRef) => {
+    const ids = { ids: batch.ids };
+    switch (batch.kind) {
+      case 'create_link': return quick.createLinks(ids);
+      case 'update_link': return quick.updateLinks(ids);
+      case 'unlink': return quick.unlinkAttachments(ids);
+      default: return null;
+    }
+  });
+}
