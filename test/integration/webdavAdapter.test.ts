@@ -108,3 +108,18 @@ test('weak and strong ETags compare equal', () => {
   expect(normaliseEtag('"abc"')).toBe('abc');
   expect(normaliseEtag('')).toBeNull();
 });
+
+test("server quirks: lighttpd's and Apache's getlastmodified with attributes, weak ETags, props split across propstats", () => {
+  const body = `<?xml version="1.0" encoding="utf-8"?>
+<D:multistatus xmlns:D="DAV:" xmlns:ns0="urn:uuid:c2f41010-65b3-11d1-a29f-00aa00c14882/">
+<D:response><D:href>/dav/Odoo/a%20b.txt</D:href>
+<D:propstat><D:prop><D:getlastmodified ns0:dt="dateTime.rfc1123">Wed, 02 Dec 2026 10:00:00 GMT</D:getlastmodified>
+<D:getetag>W/"abc-123"</D:getetag><D:getcontentlength>12</D:getcontentlength><D:resourcetype/></D:prop>
+<D:status>HTTP/1.1 200 OK</D:status></D:propstat>
+<D:propstat><D:prop><ns1:fileid xmlns:ns1="http://owncloud.org/ns"/></D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>
+</D:response></D:multistatus>`;
+  const [item] = parseMultistatus(body, (href) => decodeURIComponent(href.replace('/dav', '')));
+  expect(item).toEqual({
+    path: '/Odoo/a b.txt', type: 'file', size: 12, etag: 'abc-123', lastModified: '2026-12-02T10:00:00.000Z', fileId: null, sha1: null,
+  });
+});

@@ -104,3 +104,9 @@ describe('the mass-deletion guard (maxDeleteShare 0.2)', () => {
     expect(planBackwardSync(input({ tracked: many(4), scanned: scanKeeping(0), erpNames: new Map() })).held).toBeNull();
   });
 });
+
+test('a subfolder whose folder link was deleted in the ERP is not linked again', () => {
+  const scanned = [{ resModel: 'res.partner', resId: 1, path: A, children: [file(`${A}/scan.pdf`, 'e1'), dir(`${A}/Old`, 'o')] }];
+  expect(planBackwardSync(input({ scanned })).ops.map((o) => o.kind)).toEqual(['create_link']);
+  expect(planBackwardSync(input({ scanned, ignore: new Set([`${A}/Old`]) })).ops).toEqual([]);
+});

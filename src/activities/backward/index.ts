@@ -79,8 +79,9 @@ export function backwardActivities(ctx: ActivityContext) {
       }));
       const held = settings.deletionsHeld;
       const acknowledged = !!held && !!settings.deletionsAcknowledgedAt && settings.deletionsAcknowledgedAt.getTime() >= Date.parse(held.at);
+      const unlinkedFolders = new Set(trackedRows.filter((t) => t.kind === 'folder_link' && !attachments.has(t.attachmentId!)).map((t) => t.path));
       const plan = planBackwardSync({
-        scanned, missing, tracked,
+        scanned, missing, tracked, ignore: unlinkedFolders,
         erpNames: new Map([...attachments.values()].map((a) => [a.id, a.name])),
         maxDeleteShare: settings.maxDeleteShare,
         deletionsAcknowledged: acknowledged,

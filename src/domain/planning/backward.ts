@@ -48,6 +48,11 @@ export interface BackwardPlanInput {
   maxDeleteShare: number;
   /** An admin acknowledged the deletions held back by an earlier run. */
   deletionsAcknowledged: boolean;
+  /**
+   * Paths never (re)linked: subfolders whose folder link was deleted in the ERP. Deleting
+   * the cloud folder would take files nobody tracks with it, so the link just stays away.
+   */
+  ignore?: Set<string>;
 }
 
 interface Target { resModel: string; resId: number; path: string; name: string }
@@ -84,7 +89,8 @@ export function planBackwardSync(input: BackwardPlanInput): BackwardPlan {
   const isGoneFolder = (path: string) => goneFolders.some((g) => path === g || path.startsWith(g + '/'));
   const matched = new Map<TrackedItem, { item: CloudItem; folder: ScannedFolder }>();
   const claimed = new Set<CloudItem>();
-  const children = input.scanned.flatMap((f) => f.children.filter((c) => !isOwnScratch(baseName(c.path))).map((item) => ({ item, folder: f })));
+  const ignore = input.ignore ?? new Set<string>();
+  const children = input.scanned.flatMap((f) => f.children.filter((c) => !isOwnScratch(baseName(c.path)) && !ignore.has(c.path)).map((item) => ({ item, folder: f })));
 
   // 1. The file id, anywhere in the scan.
   for (const t of input.tracked) {
