@@ -88,6 +88,35 @@ describe('invalid values are 422 naming each field', () => {
   });
 });
 
+describe('edits are validated too, and a refused edit changes nothing', () => {
+  test('PATCH sync model: bad fields named, the stored model untouched', async () => {
+    const made = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', folderName: 'Partners' });
+    const res = await h.api.call('PATCH', `/api/sync-models/${made.json.id}`, { folderName: '...', nameExpression: '${object.name', periods: [{ field: 'date', direction: 'ago', amount: 0, unit: 'days' }] });
+    expectError(res, 422, 'invalid_fields');
+    expect(Object.keys(res.json.error.details.fields).sort()).toEqual(expect.arrayContaining(['folderName', 'nameExpression']));
+    expect((await h.api.call('GET', `/api/sync-models/${made.json.id}`)).json).toMatchObject({ folderName: 'Partners', nameExpression: null });
+    expectError(await h.api.call('PATCH', `/api/sync-models/${made.json.id}`, {}), 422, 'invalid_fields');
+    expectError(await h.api.call('PATCH', '/api/sync-models/999', { folderName: 'x' }), 404, 'not_found');
+  });
+  test('PUT /api/sync-models/order must list every sync model once', async () => {
+    const list = (await h.api.call('GET', '/api/sync-models')).json as { id: number }[];
+    expectError(await h.api.call('PUT', '/api/sync-models/order', { ids: [999] }), 422, 'invalid_fields');
+    expectError(await h.api.call('PUT', '/api/sync-models/order', { ids: [list[0]!.id, list[0]!.id] }), 422, 'invalid_fields');
+    expect((await h.api.call('GET', '/api/sync-models')).json.map((m: { id: number }) => m.id)).toEqual(list.map((m) => m.id));
+  });
+  test('PATCH settings, records, attachments; sync triggers', async () => {
+    const bad = await h.api.call('PATCH', '/api/settings', { timeBudgetSeconds: 0, maxDeleteShare: 2, colour: 'red' });
+    expectError(bad, 422, 'invalid_fields');
+    expect((await h.api.call('GET', '/api/settings')).json).toMatchObject({ timeBudgetSeconds: 900, maxDeleteShare: 0.2 });
+    const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Ready Mat' });
+    expectError(await h.api.call('PATCH', `/api/records/res.partner/${rec.json.id}`, { name: '' }), 422, 'invalid_fields');
+    expectError(await h.api.call('PATCH', '/api/attachments/12345', { name: 'x.pdf' }), 404, 'not_found');
+    expectError(await h.api.call('PATCH', '/api/attachments/12345', { name: ' .. ' }), 422, 'invalid_fields');
+    expectError(await h.api.call('DELETE', '/api/records/res.partner/999999'), 404, 'not_found');
+    expectError(await h.api.call('POST', '/api/queue/acknowledge-deletions'), 409, 'nothing_held');
+  });
+});
+
 describe('unknown ids are 404, nonsense ids 422', () => {
   test('records and attachments', async () => {
     expectError(await h.api.call('GET', '/api/records/res.partner/999'), 404, 'not_found');
