@@ -10,17 +10,11 @@
  * printing the WebDAV requests (counted in Apache's access log) and the wall time of each.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { WebDavCloud } from '../src/cloud/webdav/adapter.js';
 import { confirmCloud } from '../src/cloud/confirm.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/runtime/postgres.js';
-import { findTemporalCli, prepareTemporal, startTemporalDevServer } from '../src/runtime/temporal.js';
-import { randomToken } from '../src/secrets/index.js';
-import { activitiesFor, createServices } from '../src/services.js';
+import { activitiesFor, type createServices } from '../src/services.js';
 import { startWorker } from '../src/worker/index.js';
-import { startApacheDav } from '../test/support/apache.js';
-import { freePort } from '../test/support/ports.js';
+import { startBenchStack } from './benchStack.js';
 
 const FOLDERS = Number(process.env.BENCH_FOLDERS ?? 2000);
 const CHANGED = 20;
@@ -28,27 +22,11 @@ const MODELS = 4;
 const say = (s: string) => process.stdout.write(s + '\n');
 
 async function main() {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-backward-'));
-  await fs.chmod(root, 0o755);
-  const stops: Array<() => Promise<unknown>> = [];
+  const stack = await startBenchStack('bench-backward');
+  const { dav, settings, services } = stack;
   try {
-    say(`starting PostgreSQL, Temporal and Apache under ${root} …`);
-    const [pg, temporal, dav] = await Promise.all([
-      freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port })),
-      Promise.all([findTemporalCli(process.env.TEMPORAL_CLI), freePort(), freePort()]).then(([cli, port, uiPort]) =>
-        startTemporalDevServer({ cli, port, uiPort, dbFile: null, namespace: 'default' })),
-      startApacheDav(path.join(root, 'apache')),
-    ]);
-    stops.push(pg.stop, temporal.stop, dav.stop);
-    await prepareTemporal(temporal.address, 'default');
-    await ensureDatabase(pg.adminUrl, 'bench');
-    const services = await createServices({
-      databaseUrl: pg.urlFor('bench'), dataDir: path.join(root, 'data'), secretKey: randomToken(32),
-      temporalAddress: temporal.address, namespace: 'default', taskQueue: 'bench',
-    });
-    stops.unshift(() => services.close());
-    const worker = await startWorker({ address: temporal.address, namespace: 'default', taskQueue: 'bench', activities: activitiesFor(services) });
-    stops.unshift(() => worker.shutdown());
+    const worker = await startWorker({ address: settings.temporalAddress, namespace: 'default', taskQueue: 'bench', activities: activitiesFor(services) });
+    stack.onStop(() => worker.shutdown());
 
     await services.connections.save({ url: dav.url, username: dav.username, password: dav.password, rootFolder: 'Odoo', publicUrls: false });
     const saved = (await services.connections.get())!;
@@ -61,7 +39,7 @@ async function main() {
     await run(services, 'directSync', 'setup-direct');
     await run(services, 'backwardSync', 'setup-backward'); // learns every folder's ETag
 
-    const accessLog = path.join(root, 'apache', 'access.log');
+    const { accessLog } = stack;
     const measure = async (label: string, what: () => Promise<unknown>) => {
       const before = (await fs.readFile(accessLog, 'utf8')).split('\n').filter(Boolean).length;
       const start = performance.now();
@@ -93,8 +71,7 @@ async function main() {
     for (const r of [unchanged, changed, walk]) say(`  ${r.label.padEnd(46)} ${String(r.requests).padStart(6)} requests  ${(r.ms / 1000).toFixed(2).padStart(7)} s`);
     say(`  requests saved against the full walk: nothing changed ${(walk.requests / Math.max(1, unchanged.requests)).toFixed(0)}x, ${CHANGED} changed ${(walk.requests / Math.max(1, changed.requests)).toFixed(0)}x`);
   } finally {
-    for (const stop of stops) await stop().catch(() => {});
-    await fs.rm(root, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

@@ -14,18 +14,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'webdav';
 import { confirmCloud } from '../src/cloud/confirm.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/runtime/postgres.js';
-import { findTemporalCli, prepareTemporal, startTemporalDevServer } from '../src/runtime/temporal.js';
-import { randomToken } from '../src/secrets/index.js';
-import { createServices } from '../src/services.js';
-import { startApacheDav } from '../test/support/apache.js';
-import { freePort } from '../test/support/ports.js';
+import type { createServices } from '../src/services.js';
+import { startBenchStack } from './benchStack.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -37,27 +32,10 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const say = (s: string) => process.stdout.write(s + '\n');
 
 async function main() {
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-direct-'));
-  await fs.chmod(root, 0o755);
-  const stops: Array<() => Promise<unknown>> = [];
+  const stack = await startBenchStack('bench-direct');
+  const { dav, settings, services } = stack;
   let worker: ChildProcess | null = null;
   try {
-    say(`starting PostgreSQL, Temporal and Apache under ${root} …`);
-    const [pg, temporal, dav] = await Promise.all([
-      freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(root, 'pg'), port })),
-      Promise.all([findTemporalCli(process.env.TEMPORAL_CLI), freePort(), freePort()]).then(([cli, port, uiPort]) =>
-        startTemporalDevServer({ cli, port, uiPort, dbFile: null, namespace: 'default' })),
-      startApacheDav(path.join(root, 'apache')),
-    ]);
-    stops.push(pg.stop, temporal.stop, dav.stop);
-    await prepareTemporal(temporal.address, 'default');
-    await ensureDatabase(pg.adminUrl, 'bench');
-    const settings = {
-      databaseUrl: pg.urlFor('bench'), dataDir: path.join(root, 'data'), secretKey: randomToken(32),
-      temporalAddress: temporal.address, namespace: 'default', taskQueue: 'bench',
-    };
-    const services = await createServices(settings);
-    stops.unshift(() => services.close());
     const auth = { username: dav.username, password: dav.password };
     for (const folder of ['bare', 'service']) await fetch(dav.url + folder, { method: 'MKCOL', headers: { authorization: 'Basic ' + Buffer.from(`${auth.username}:${auth.password}`).toString('base64') } });
 
@@ -128,8 +106,7 @@ async function main() {
     }
   } finally {
     worker?.kill('SIGKILL');
-    for (const stop of stops) await stop().catch(() => {});
-    await fs.rm(root, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 
