@@ -71,9 +71,16 @@ test('an attachment renamed in the ERP gets its cloud name back', async () => {
   expect((await attachmentsOf(deco)).find((a) => a.id === photo.id)!.name).toBe('photo-2020.jpg');
 });
 
+test('a subfolder renamed in the cloud renames its folder link', async () => {
+  const drafts = (await attachmentsOf(azure)).find((a) => a.name === 'Drafts')!;
+  expect(await dav(h, 'MOVE', `${A}/Drafts`, { to: `${A}/Drafts 2026` })).toBe(201);
+  await backwardSync(h);
+  expect((await attachmentsOf(azure)).find((a) => a.id === drafts.id)).toMatchObject({ name: 'Drafts 2026', folder: true, url: davUrl(h, `${A}/Drafts 2026`) });
+});
+
 test('a file deleted in the cloud unlinks its attachment; a deleted subfolder unlinks its folder link', async () => {
   expect(await dav(h, 'DELETE', `${D}/photo-2020.jpg`)).toBe(204);
-  expect(await dav(h, 'DELETE', `${A}/Drafts`)).toBe(204);
+  expect(await dav(h, 'DELETE', `${A}/Drafts 2026`)).toBe(204);
   await backwardSync(h);
   expect(await attachmentsOf(deco)).toEqual([]);
   expect((await attachmentsOf(azure)).map((a) => a.name)).toEqual(['scan1.pdf']);
