@@ -24,7 +24,7 @@ export interface Services {
   temporalConnection: Connection;
   taskQueue: string;
   /** Workflow ids of this installation (`direct-sync`, …); tests prefix them to share one Temporal. */
-  workflowIds: { direct: string; backward: string };
+  workflowIds: { direct: string; backward: string; mutex: string };
   openCloud(): Promise<{ cloud: CloudPort; connection: ConnectionRow } | null>;
   cloudFor(settings: { url: string; username: string; password: string }): CloudPort;
   close(): Promise<void>;
@@ -52,7 +52,7 @@ export async function createServices(s: ServiceSettings): Promise<Services> {
   const cloudFor = (c: { url: string; username: string; password: string }) => new WebDavCloud(c);
   return {
     database, secrets, erp, connections, temporal, temporalConnection, taskQueue: s.taskQueue, cloudFor,
-    workflowIds: { direct: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.direct}`, backward: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.backward}` },
+    workflowIds: { direct: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.direct}`, backward: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.backward}`, mutex: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.mutex}` },
     log: new SyncLog(database.db),
     queue: new OperationsQueue(database.db),
     async openCloud() {
@@ -68,5 +68,5 @@ export async function createServices(s: ServiceSettings): Promise<Services> {
 }
 
 export function activitiesFor(services: Services, tuning: Pick<ActivityDeps, 'batchSize' | 'concurrency' | 'today'> = {}) {
-  return createActivities({ db: services.database.db, erp: services.erp, openCloud: services.openCloud, log: services.log, ...tuning });
+  return createActivities({ db: services.database.db, erp: services.erp, openCloud: services.openCloud, log: services.log, temporal: services.temporal, ...tuning });
 }

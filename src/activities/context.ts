@@ -2,7 +2,8 @@
  * What every activity shares: the ports, the queue, the mapping, the log, and `runEach`,
  * the one loop that executes a batch of queued operations with bounded concurrency.
  */
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { CloudPort } from '../cloud/port.js';
 import type { Db } from '../db/index.js';
@@ -10,7 +11,8 @@ import type { ConnectionRow } from '../db/repos/connection.js';
 import type { LogEntry, SyncLog } from '../db/repos/logs.js';
 import { MappingRepo } from '../db/repos/mapping.js';
 import { OperationsQueue, type OperationRow } from '../db/repos/operations.js';
-import { syncModels } from '../db/schema.js';
+import { settings, syncModels } from '../db/schema.js';
+import type { Lease } from '../workflows/shared.js';
 import { periodsToDomain } from '../domain/periods.js';
 import type { DomainTerm, ErpRecord, SyncDirection, SyncModel } from '../domain/types.js';
 import type { ErpPort } from '../erp/port.js';
@@ -27,11 +29,19 @@ export interface ActivityDeps {
   concurrency?: number;
   /** Today's date for periods, `YYYY-MM-DD` (UTC); tests pin it. */
   today?: () => string;
+  /** For the mutex activities: taking leases, checking on other runs. */
+  temporal?: Client;
 }
 
 export interface BatchRef {
   kind: string;
   ids: number[];
+}
+
+/** A batch of queued operations, and the lease of the sync run that executes it. */
+export interface BatchInput {
+  ids: number[];
+  lease?: Lease;
 }
 
 export interface BatchResult {
@@ -157,6 +167,22 @@ export function createContext(deps: ActivityDeps) {
     return matches;
   }
 
+  /**
+   * The fence: a run that was given a lease may write only while Postgres still names its
+   * lease. A run whose lease expired (and was handed to the next sync) fails here, for good.
+   * Activities called outside a sync (tests, scripts) carry no lease and are not fenced.
+   */
+  async function checkLease(lease: Lease | undefined): Promise<void> {
+    if (!lease) return;
+    const [row] = await deps.db.select({ id: settings.leaseRequestId, token: settings.leaseToken }).from(settings).where(eq(settings.id, 1));
+    if (row?.id !== lease.requestId || row?.token !== lease.token) {
+      throw ApplicationFailure.create({
+        type: 'LeaseLost', nonRetryable: true,
+        message: `This run's sync lease (token ${lease.token}) is no longer the current one (${row?.token ?? 'none'}): it may not write`,
+      });
+    }
+  }
+
   async function activeSyncModels(): Promise<SyncModel[]> {
     return deps.db.select().from(syncModels)
       .where(and(eq(syncModels.active, true), isNull(syncModels.deletedAt), isNull(syncModels.invalidReason)))
@@ -164,7 +190,7 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease,
     today: deps.today ?? (() => new Date().toISOString().slice(0, 10)),
   };
 }

@@ -9,8 +9,9 @@ import type { SyncDirection } from '../domain/types.js';
 import { createContext, type ActivityDeps, type BatchRef } from './context.js';
 import { backwardActivities } from './backward/index.js';
 import { directActivities } from './direct/index.js';
+import { mutexActivities } from './mutex.js';
 
-export type { ActivityDeps, BatchRef, BatchResult } from './context.js';
+export type { ActivityDeps, BatchInput, BatchRef, BatchResult } from './context.js';
 
 export function createActivities(deps: ActivityDeps) {
   const ctx = createContext(deps);
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
 
     ...directActivities(ctx),
     ...backwardActivities(ctx),
+    ...mutexActivities(ctx),
   }, ctx.heartbeat);
 }
 

@@ -21,6 +21,9 @@ export const settings = pgTable('settings', {
   /** Mass-deletion guard: what a backward run held back, and when an admin let it go. */
   deletionsHeld: jsonb('deletions_held').$type<{ count: number; tracked: number; at: string; where: string[] } | null>(),
   deletionsAcknowledgedAt: timestamp('deletions_acknowledged_at', { withTimezone: true }),
+  /** The fence: the sync run that holds the mutex's lease now, and its token. Writers check it. */
+  leaseRequestId: text('lease_request_id'),
+  leaseToken: integer('lease_token'),
   ...timestamps,
 });
 

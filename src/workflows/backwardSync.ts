@@ -3,9 +3,9 @@ import type { BatchRef } from '../activities/index.js';
 import type { BackwardSyncInput, SyncSummary } from './shared.js';
 import { planning, quick, runSyncLoop } from './syncLoop.js';
 
-export async function backwardSync(_input: BackwardSyncInput = {}): Promise<SyncSummary> {
-  return runSyncLoop('backward', () => planning.planBackwardSync(), (batch: BatchRef) => {
-    const ids = { ids: batch.ids };
+export async function backwardSync(input: BackwardSyncInput = {}): Promise<SyncSummary> {
+  return runSyncLoop('backward', input.mutexWorkflowId, (lease) => planning.planBackwardSync({ lease }), (batch: BatchRef, lease) => {
+    const ids = { ids: batch.ids, lease };
     switch (batch.kind) {
       case 'create_link': return quick.createLinks(ids);
       case 'update_link': return quick.updateLinks(ids);

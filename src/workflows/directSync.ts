@@ -4,8 +4,8 @@ import type { DirectSyncInput, SyncSummary } from './shared.js';
 import { planning, quick, runSyncLoop, transfers } from './syncLoop.js';
 
 export async function directSync(input: DirectSyncInput = {}): Promise<SyncSummary> {
-  return runSyncLoop('direct', () => planning.planDirectSync({ fullScan: input.fullScan === true }), (batch: BatchRef) => {
-    const ids = { ids: batch.ids };
+  return runSyncLoop('direct', input.mutexWorkflowId, (lease) => planning.planDirectSync({ fullScan: input.fullScan === true, lease }), (batch: BatchRef, lease) => {
+    const ids = { ids: batch.ids, lease };
     switch (batch.kind) {
       case 'create_folder': return quick.createFolders(ids);
       case 'move_folder': return quick.moveFolders(ids);

@@ -3,7 +3,7 @@
  * as API: renaming one breaks replay of running workflows and the filters ops saved.
  * Workflow code imports this file, so it imports nothing but @temporalio/workflow and types.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { defineSearchAttributeKey } from '@temporalio/common';
 
 type SearchAttributeKey<T extends 'KEYWORD' | 'INT'> = ReturnType<typeof defineSearchAttributeKey<T>>;
@@ -11,6 +11,7 @@ type SearchAttributeKey<T extends 'KEYWORD' | 'INT'> = ReturnType<typeof defineS
 export const WORKFLOW_IDS = {
   direct: 'direct-sync',
   backward: 'backward-sync',
+  mutex: 'sync-mutex',
 } as const;
 
 /** Search attributes registered at start (src/temporal/searchAttributes.ts) and set by every run. */
@@ -29,7 +30,7 @@ export const SyncItemsFailedKey = { name: 'SyncItemsFailed', type: 'INT' } as Se
 export type SyncOutcome = 'running' | 'completed' | 'completed_with_failures' | 'budget_spent' | 'failed';
 
 export interface SyncProgress {
-  phase: 'starting' | 'planning' | 'propagating' | 'finished';
+  phase: 'starting' | 'waiting_for_lock' | 'planning' | 'propagating' | 'finished';
   done: number;
   failed: number;
   currentBatch: string | null;
@@ -48,6 +49,8 @@ export interface DirectSyncInput {
   trigger?: string;
   /** List every attachment of the synced records, not only those changed since the last run. */
   fullScan?: boolean;
+  /** The sync mutex of this installation; both syncs take its lease before they write. */
+  mutexWorkflowId?: string;
 }
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
@@ -55,4 +58,43 @@ export const progressQuery = defineQuery<SyncProgress>('progress');
 export interface BackwardSyncInput {
   /** Who started the run: `api`, `schedule`, `ui`. */
   trigger?: string;
+  mutexWorkflowId?: string;
 }
+
+// --- The sync mutex -----------------------------------------------------------------------
+
+/** One sync's request for the lock: its run is its identity, so a retried request is the same request. */
+export interface LeaseRequest {
+  requestId: string;
+  workflowId: string;
+  runId: string;
+  direction: 'direct' | 'backward';
+  /** How long the lease lasts without a renewal. */
+  leaseMs: number;
+}
+
+export interface Lease {
+  requestId: string;
+  /** The fencing token: grows with every grant; writers check it against Postgres. */
+  token: number;
+  expiresAt: number;
+}
+
+export interface MutexHolder extends LeaseRequest {
+  token: number;
+  grantedAt: number;
+  expiresAt: number;
+}
+
+export interface MutexState {
+  holder: MutexHolder | null;
+  queue: LeaseRequest[];
+  nextToken: number;
+  /** Recently released requests: a late retry of one gets no phantom grant. */
+  released: string[];
+}
+
+export const acquireUpdate = defineUpdate<Lease, [LeaseRequest]>('acquire');
+export const releaseSignal = defineSignal<[{ requestId: string; token: number }]>('release');
+export const renewSignal = defineSignal<[{ requestId: string; token: number }]>('renew');
+export const mutexStateQuery = defineQuery<MutexState>('mutexState');

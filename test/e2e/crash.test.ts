@@ -99,4 +99,4 @@ test(`a worker killed ${KILLS} times at random points: every file exactly once, 
     expect(sha1(Buffer.from(await res.arrayBuffer()))).toBe(sha1(contents.get(row.id as number)!));
   }
   expect(files.every((f) => rows.some((r) => r.url === davUrl(h, f)))).toBe(true);
-}, 300_000);
+}, 600_000);

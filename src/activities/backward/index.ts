@@ -11,7 +11,8 @@ import type { MappingRow } from '../../db/repos/mapping.js';
 import { settings as settingsTable } from '../../db/schema.js';
 import { planBackwardSync, type BackwardOperation, type ScannedFolder, type TrackedItem } from '../../domain/planning/backward.js';
 import { assignRecords, recordKey } from '../../domain/planning/direct.js';
-import type { ActivityContext, BatchResult } from '../context.js';
+import type { ActivityContext, BatchInput, BatchResult } from '../context.js';
+import type { Lease } from '../../workflows/shared.js';
 
 type Op<K extends BackwardOperation['kind']> = Extract<BackwardOperation, { kind: K }>['payload'];
 
@@ -29,7 +30,8 @@ export function backwardActivities(ctx: ActivityContext) {
      * Scan + plan: lists each active model folder (depth 1), then only the object folders
      * whose ETag changed since the last scan, and plans what the ERP must mirror.
      */
-    async planBackwardSync(): Promise<{ planned: number; enqueued: number; listings: number; held: number }> {
+    async planBackwardSync(input: { lease?: Lease } = {}): Promise<{ planned: number; enqueued: number; listings: number; held: number }> {
+      await ctx.checkLease(input.lease);
       const { cloud } = await ctx.requireCloud();
       const settings = await getSettings(deps.db);
       const models = await ctx.activeSyncModels();
@@ -102,7 +104,8 @@ export function backwardActivities(ctx: ActivityContext) {
     },
 
     /** URL attachments (files and folder links) for what appeared in object folders. */
-    async createLinks(input: { ids: number[] }): Promise<BatchResult> {
+    async createLinks(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
       return ctx.runEach(input.ids, async (op, scope) => {
         const p = op.payload as unknown as Op<'create_link'>;
@@ -121,7 +124,8 @@ export function backwardActivities(ctx: ActivityContext) {
     },
 
     /** Renames, moves to another record, refreshes after a content change, restores cloud names. */
-    async updateLinks(input: { ids: number[] }): Promise<BatchResult> {
+    async updateLinks(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
       return ctx.runEach(input.ids, async (op, scope) => {
         const p = op.payload as unknown as Op<'update_link'>;
@@ -150,7 +154,8 @@ export function backwardActivities(ctx: ActivityContext) {
     },
 
     /** Unlinks the attachments of items gone from the cloud. */
-    async unlinkAttachments(input: { ids: number[] }): Promise<BatchResult> {
+    async unlinkAttachments(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       return ctx.runEach(input.ids, async (op, scope) => {
         const p = op.payload as unknown as Op<'unlink'>;
         await deps.erp.unlinkAttachment(p.attachmentId);

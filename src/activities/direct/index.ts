@@ -16,7 +16,8 @@ import {
   type CreateFolderOp, type DeleteItemOp, type MoveFolderOp, type ReplaceWithUrlOp, type UploadOp,
 } from '../../domain/planning/direct.js';
 import type { DefaultFolder, ErpAttachment, ErpRecord } from '../../domain/types.js';
-import type { ActivityContext, BatchResult } from '../context.js';
+import type { ActivityContext, BatchInput, BatchResult } from '../context.js';
+import type { Lease } from '../../workflows/shared.js';
 import { describe } from '../errors.js';
 import { discoverManagedFolders } from './discovery.js';
 
@@ -58,7 +59,8 @@ export function directActivities(ctx: ActivityContext) {
      * state (incrementally: attachments by `write_date` cursor, deletions by id diff),
      * plans the difference and queues it.
      */
-    async planDirectSync(input: { fullScan?: boolean } = {}): Promise<{ planned: number; enqueued: number; warnings: number; listings: number }> {
+    async planDirectSync(input: { fullScan?: boolean; lease?: Lease } = {}): Promise<{ planned: number; enqueued: number; warnings: number; listings: number }> {
+      await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
       const startedAt = new Date();
       const settings = await getSettings(deps.db);
@@ -119,7 +121,8 @@ export function directActivities(ctx: ActivityContext) {
     },
 
     /** MKCOL for each folder (an existing folder is success), its default folders, then the mapping. */
-    async createFolders(input: { ids: number[] }): Promise<BatchResult> {
+    async createFolders(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       const { cloud } = await ctx.requireCloud();
       const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
       const scope = ctx.batchScope('direct');
@@ -155,7 +158,8 @@ export function directActivities(ctx: ActivityContext) {
     },
 
     /** Renames and moves managed folders to where the ERP wants them; the mapping follows. */
-    async moveFolders(input: { ids: number[] }): Promise<BatchResult> {
+    async moveFolders(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
       return ctx.runEach(input.ids, async (op, scope) => {
         const p = payloadOf<MoveFolderOp>(op);
@@ -201,7 +205,8 @@ export function directActivities(ctx: ActivityContext) {
     },
 
     /** Deletes what the ERP deleted: a record's object folder, a URL attachment's file. */
-    async deleteItems(input: { ids: number[] }): Promise<BatchResult> {
+    async deleteItems(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       const { cloud } = await ctx.requireCloud();
       return ctx.runEach(input.ids, async (op, scope) => {
         const p = payloadOf<DeleteItemOp>(op);
@@ -231,7 +236,8 @@ export function directActivities(ctx: ActivityContext) {
      * them, and releases the binaries (replace with URL) of the verified ones. A release
      * that fails is queued on its own and retried; the upload is not lost.
      */
-    async uploadAttachments(input: { ids: number[] }): Promise<BatchResult> {
+    async uploadAttachments(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
       const conditional = (connection.capabilities as { conditionalWrites?: boolean } | null)?.conditionalWrites === true;
       const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
@@ -358,7 +364,8 @@ export function directActivities(ctx: ActivityContext) {
      * Releases the ERP binary: only after the cloud copy is found again and matches, the
      * attachment becomes a URL attachment (internal link, or a public share link).
      */
-    async replaceWithUrl(input: { ids: number[] }): Promise<BatchResult> {
+    async replaceWithUrl(input: BatchInput): Promise<BatchResult> {
+      await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
       return ctx.runEach(input.ids, async (op, scope) => {
         const p = payloadOf<ReplaceWithUrlOp>(op);

@@ -20,7 +20,7 @@ export function syncRoutes(app: FastifyInstance, services: Services): void {
       taskQueue: services.taskQueue,
       workflowId: services.workflowIds.direct,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      args: [{ trigger: 'api', fullScan }],
+      args: [{ trigger: 'api', fullScan, mutexWorkflowId: services.workflowIds.mutex }],
     });
     return reply.code(202).send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, queuedBehind: null });
   });
@@ -37,7 +37,7 @@ export function syncRoutes(app: FastifyInstance, services: Services): void {
       taskQueue: services.taskQueue,
       workflowId: services.workflowIds.backward,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      args: [{ trigger: 'api' }],
+      args: [{ trigger: 'api', mutexWorkflowId: services.workflowIds.mutex }],
     });
     return reply.code(202).send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, queuedBehind: null });
   });

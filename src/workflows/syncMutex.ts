@@ -1,0 +1,102 @@
+/**
+ * The sync mutex: one per installation (cloud connection), so a direct and a backward sync
+ * never overlap, whatever starts them. Grants the lock FIFO through the `acquire` update
+ * (acknowledged: the caller gets its lease, with a fencing token, or an error), takes
+ * `release` and `renew` signals, and answers the `mutexState` query.
+ *
+ * Where the public mutex sample is weak, this one is not:
+ * - a retried acquire (same request id) is the same request: never queued twice, and a
+ *   late retry of a released request gets no phantom grant;
+ * - a requester that closed while waiting is skipped, so it cannot wedge the lock;
+ * - a holder that stops renewing loses the lock when its lease expires, and the mutex
+ *   makes sure it stopped (terminating it) before granting again; the fencing token in
+ *   Postgres stops any write it still attempts.
+ * It continues as new when Temporal suggests it, carrying holder and queue, once no
+ * acquire is still waiting for its answer.
+ */
+import {
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  acquireUpdate, mutexStateQuery, releaseSignal, renewSignal, type LeaseRequest, type MutexState,
+} from './shared.js';
+
+// Activities heartbeat while they run: a dead worker is noticed in seconds, not minutes.
+const { isWorkflowRunning, ensureWorkflowStopped } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+const MAX_REMEMBERED_RELEASES = 100;
+
+export async function syncMutex(carried?: MutexState): Promise<void> {
+  const state: MutexState = carried ?? { holder: null, queue: [], nextToken: 1, released: [] };
+  const dropped = new Set<string>();
+
+  setHandler(mutexStateQuery, () => state);
+
+  setHandler(acquireUpdate, async (req: LeaseRequest) => {
+    const granted = () => state.holder?.requestId === req.requestId;
+    if (!granted() && !state.queue.some((q) => q.requestId === req.requestId)) state.queue.push(req);
+    await condition(() => granted() || dropped.has(req.requestId));
+    if (!granted()) throw ApplicationFailure.nonRetryable(`The lock request of ${req.workflowId} was dropped: the run is no longer running`, 'LeaseRequestDropped');
+    const h = state.holder!;
+    return { requestId: h.requestId, token: h.token, expiresAt: h.expiresAt };
+  }, {
+    validator: (req: LeaseRequest) => {
+      if (!req?.requestId || !req.workflowId || !req.runId || !(req.leaseMs > 0)) throw new Error('An acquire needs requestId, workflowId, runId and a positive leaseMs');
+      if (state.released.includes(req.requestId)) throw new Error(`Request ${req.requestId} already held and released the lock`);
+    },
+  });
+
+  setHandler(releaseSignal, ({ requestId, token }) => {
+    if (state.holder?.requestId === requestId && state.holder.token === token) {
+      state.holder = null;
+      state.released = [...state.released, requestId].slice(-MAX_REMEMBERED_RELEASES);
+    }
+    // A request that gives up while queued leaves the queue.
+    state.queue = state.queue.filter((q) => q.requestId !== requestId);
+  });
+
+  setHandler(renewSignal, ({ requestId, token }) => {
+    const h = state.holder;
+    if (h && h.requestId === requestId && h.token === token) h.expiresAt = Date.now() + h.leaseMs;
+  });
+
+  for (;;) {
+    if (state.holder) {
+      const h = state.holder;
+      // Wake on release, or when the lease runs out (renewals push it back).
+      while (state.holder === h && Date.now() < h.expiresAt) {
+        await condition(() => state.holder !== h, Math.max(1, h.expiresAt - Date.now()));
+      }
+      if (state.holder === h) {
+        // Expired: the holder died, hangs or was cut off. Make sure it stopped before
+        // anyone else may write; the fencing token guards the rest.
+        await ensureWorkflowStopped({ workflowId: h.workflowId, runId: h.runId, reason: `its sync lease (token ${h.token}) expired` });
+        state.released = [...state.released, h.requestId].slice(-MAX_REMEMBERED_RELEASES);
+        state.holder = null;
+      }
+      continue;
+    }
+    if (state.queue.length > 0) {
+      const next = state.queue.shift()!;
+      if (!(await isWorkflowRunning({ workflowId: next.workflowId, runId: next.runId }))) {
+        dropped.add(next.requestId);
+        continue;
+      }
+      const now = Date.now();
+      state.holder = { ...next, token: state.nextToken++, grantedAt: now, expiresAt: now + next.leaseMs };
+      continue;
+    }
+    // Idle. History grows with every grant: start afresh when Temporal suggests it, but
+    // only once every acquire has had its answer (a waiting update would be lost).
+    await condition(() => state.holder !== null || state.queue.length > 0 || workflowInfo().continueAsNewSuggested);
+    if (!state.holder && state.queue.length === 0 && workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof syncMutex>(state);
+    }
+  }
+}
