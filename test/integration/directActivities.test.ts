@@ -116,6 +116,23 @@ test('a copy that does not match (size) is discarded and the binary kept', async
   expect((await fetch(`${h.dav.url}Odoo/Contacts/Lumber%20Inc/big.txt`, { headers: auth() })).status).toBe(404);
 });
 
+test('an empty file is uploaded and released like any other', async () => {
+  const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Empty Co' });
+  const { Readable } = await import('node:stream');
+  const att = await h.services.erp.addAttachment({ resModel: 'res.partner', resId: rec.json.id, name: 'empty.txt', content: Readable.from([]) });
+  expect(att.size).toBe(0);
+  await run(acts.planDirectSync);
+  await drainFolders();
+  const upload = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
+  expect(upload.kind).toBe('upload');
+  expect(await run(acts.uploadAttachments, { ids: upload.ids })).toEqual({ done: 1, failed: 0 });
+  const [row] = await h.services.database.sql`select type, store_fname from erp_attachments where id = ${att.id}`;
+  expect(row).toEqual({ type: 'url', store_fname: null });
+  const res = await fetch(`${h.dav.url}Odoo/Contacts/Empty%20Co/empty.txt`, { headers: auth() });
+  expect(res.status).toBe(200);
+  expect((await res.arrayBuffer()).byteLength).toBe(0);
+});
+
 test('with the connection unconfirmed, activities fail fast as a configuration error', async () => {
   await h.api.call('PUT', '/api/connection', { url: h.dav.url, username: h.dav.username, password: h.dav.password });
   await expect(run(acts.planDirectSync)).rejects.toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
