@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { CloudError } from '../../src/cloud/port.js';
 import { normaliseEtag, parseMultistatus, WebDavCloud } from '../../src/cloud/webdav/adapter.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { FIXTURES } from '../support/nextcloudReplay.js';
 
 let h: Harness;
 let cloud: WebDavCloud;
@@ -73,7 +74,7 @@ test('the plain WebDAV link of a file is its URL', async () => {
 });
 
 describe("Nextcloud 29's recorded PROPFIND replies", () => {
-  const fixture = JSON.parse(fs.readFileSync(new URL('../../../shared/fixtures/nextcloud/02-propfind.json', import.meta.url), 'utf8'));
+  const fixture = JSON.parse(fs.readFileSync(FIXTURES + '02-propfind.json', 'utf8'));
   const base = '/remote.php/dav/files/alice';
   const toPath = (href: string) => '/' + decodeURIComponent(href.slice(base.length)).split('/').filter(Boolean).join('/');
 

@@ -1,5 +1,5 @@
 /**
- * Replays the recorded Nextcloud 29 exchanges of ../shared/fixtures/nextcloud as an HTTP
+ * Replays the recorded Nextcloud 29 exchanges (test/fixtures/nextcloud) as an HTTP
  * server: a request is answered with the response recorded for the same method, path,
  * query and form body, in recording order when the same request was recorded twice. The
  * answers are the real server's, so an adapter tested against it meets real replies.
@@ -15,7 +15,12 @@ interface Exchange {
   response: { status: number; headers: Record<string, string>; body: unknown };
 }
 
-export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/nextcloud/', import.meta.url));
+/**
+ * The repo's copy of ../shared/fixtures/nextcloud (test/fixtures/nextcloud), so a clone
+ * anywhere runs the suite; test/integration/fixtures.test.ts keeps the copy equal to the
+ * shared original wherever that is next to the repo.
+ */
+export const FIXTURES = fileURLToPath(new URL('../fixtures/nextcloud/', import.meta.url));
 
 export function loadExchanges(file: string): Exchange[] {
   return (JSON.parse(fs.readFileSync(FIXTURES + file, 'utf8')) as { exchanges: Exchange[] }).exchanges;
