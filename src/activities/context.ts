@@ -53,6 +53,7 @@ export type ActivityContext = ReturnType<typeof createContext>;
 
 export function createContext(deps: ActivityDeps) {
   const queue = new OperationsQueue(deps.db);
+  const todayOf = deps.today ?? (() => new Date().toISOString().slice(0, 10));
   const mapping = new MappingRepo(deps.db);
   const batchSize = deps.batchSize ?? 200;
   const concurrency = deps.concurrency ?? 8;
@@ -154,7 +155,7 @@ export function createContext(deps: ActivityDeps) {
    * its records to other sync models.
    */
   async function matchRecords(models: SyncModel[], direction: SyncDirection): Promise<Map<number, ErpRecord[]>> {
-    const today = (deps.today ?? (() => new Date().toISOString().slice(0, 10)))();
+    const today = todayOf();
     const matches = new Map<number, ErpRecord[]>();
     for (const m of models) {
       try {
@@ -191,6 +192,5 @@ export function createContext(deps: ActivityDeps) {
 
   return {
     deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease,
-    today: deps.today ?? (() => new Date().toISOString().slice(0, 10)),
   };
 }

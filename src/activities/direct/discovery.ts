@@ -28,7 +28,7 @@ const MAX_CONTENT_PROBES = 10;
  * Finds known folders in a listing; on servers without file ids, falls back to comparing
  * contents for those still missing (see `matchByChildren`).
  */
-async function locate(known: MappingRow[], listed: CloudItem[], allRows: MappingRow[], list: (path: string) => Promise<{ children: CloudItem[] } | null>): Promise<Map<string, CloudItem | null>> {
+async function locate(known: MappingRow[], listed: CloudItem[], mapping: MappingRepo, list: (path: string) => Promise<{ children: CloudItem[] } | null>): Promise<Map<string, CloudItem | null>> {
   const found = findKnownFolders(known, listed);
   const missing = known.filter((k) => found.get(k.ref) === null && !k.fileId);
   if (missing.length === 0) return found;
@@ -41,8 +41,7 @@ async function locate(known: MappingRow[], listed: CloudItem[], allRows: Mapping
     candidates.push({ item, childNames: (listing?.children ?? []).map((c) => baseName(c.path)) });
   }
   for (const k of missing) {
-    const children = allRows.filter((r) => parentOf(r.path) === k.path).map((r) => baseName(r.path));
-    const hit = matchByChildren(children, candidates.filter((c) => !claimed.has(c.item.path)));
+    const hit = matchByChildren(await mapping.childNames(k.path), candidates.filter((c) => !claimed.has(c.item.path)));
     if (hit) {
       found.set(k.ref, hit);
       claimed.add(hit.path);
@@ -67,12 +66,14 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
     }
   };
 
-  let root = (await mapping.all()).find((r) => r.kind === 'root');
+  // Folder rows only: the mapping also holds a row per file, and a run with no change
+  // should not read them all.
+  let root = (await mapping.folders()).find((r) => r.kind === 'root');
   if (!root) return findings;
   let rootListing = await list(root.path);
   if (!rootListing) {
     const top = await list('/');
-    const found = top ? (await locate([root], top.children, await mapping.all(), list)).get(root.ref) ?? null : null;
+    const found = top ? (await locate([root], top.children, mapping, list)).get(root.ref) ?? null : null;
     await apply(root, found);
     if (!found) return findings;
     rootListing = await list(found.path);
@@ -83,13 +84,13 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
   }
   if (opts.etagPropagation && rootListing.self.etag !== null && rootListing.self.etag === root.etag) return findings;
 
-  let rows = await mapping.all();
+  let rows = await mapping.folders();
   root = rows.find((r) => r.kind === 'root')!;
   const models = rows.filter((r) => r.kind === 'model_folder' && opts.activeModelRefs.has(r.ref) && parentOf(r.path) === root!.path);
-  const foundModels = await locate(models, rootListing.children, rows, list);
+  const foundModels = await locate(models, rootListing.children, mapping, list);
   for (const m of models) await apply(m, foundModels.get(m.ref) ?? null);
 
-  rows = await mapping.all();
+  rows = await mapping.folders();
   for (const m of models) {
     const seen = foundModels.get(m.ref);
     const row = rows.find((r) => r.ref === m.ref);
@@ -102,7 +103,7 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
       continue;
     }
     const objects = rows.filter((r) => r.kind === 'object_folder' && parentOf(r.path) === row.path);
-    const foundObjects = await locate(objects, listing.children, rows, list);
+    const foundObjects = await locate(objects, listing.children, mapping, list);
     for (const o of objects) await apply(o, foundObjects.get(o.ref) ?? null);
     for (const o of objects) {
       const f = foundObjects.get(o.ref);

@@ -351,7 +351,8 @@ export function directActivities(ctx: ActivityContext) {
           }
           scope.done(job.op);
         }
-        for (const job of verified) if (!releasing.some((r) => r.job === job)) { retryLater.push(job); scope.done(job.op); }
+        const linked = new Set(releasing.map((r) => r.job));
+        for (const job of verified) if (!linked.has(job)) { retryLater.push(job); scope.done(job.op); }
         await queue.enqueue('direct', retryLater.map((j) => ({
           kind: 'replace_with_url', dedupeKey: `replace_with_url:${j.p.ref}`,
           payload: { ref: j.p.ref, attachmentId: j.p.attachmentId, resModel: j.p.resModel, resId: j.p.resId } satisfies Payload<ReplaceWithUrlOp>,

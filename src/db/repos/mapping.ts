@@ -21,6 +21,18 @@ export class MappingRepo {
     return this.db.select().from(cloudItems).orderBy(asc(cloudItems.id));
   }
 
+  /** The managed folders only (root, model and object folders): what discovery checks. */
+  async folders(): Promise<MappingRow[]> {
+    return this.db.select().from(cloudItems).where(inArray(cloudItems.kind, ['root', 'model_folder', 'object_folder'])).orderBy(asc(cloudItems.id));
+  }
+
+  /** The names of what is recorded directly inside `path`. */
+  async childNames(path: string): Promise<string[]> {
+    const rows = await this.db.select({ path: cloudItems.path }).from(cloudItems)
+      .where(sql`left(${cloudItems.path}, ${path.length + 1}) = ${path + '/'} and strpos(substr(${cloudItems.path}, ${path.length + 2}), '/') = 0`);
+    return rows.map((r) => r.path.slice(path.length + 1));
+  }
+
   async get(ref: string): Promise<MappingRow | null> {
     const [row] = await this.db.select().from(cloudItems).where(eq(cloudItems.ref, ref));
     return row ?? null;

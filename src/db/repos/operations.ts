@@ -61,10 +61,6 @@ export class OperationsQueue {
     await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` }).where(inArray(operations.id, ids));
   }
 
-  async complete(id: number): Promise<void> {
-    await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` }).where(eq(operations.id, id));
-  }
-
   /**
    * Records a failure. A retryable one waits (exponential back-off) and is tried again by
    * this or a later run; a permanent one, or one out of attempts, stays `failed` until an

@@ -96,29 +96,15 @@ export class BuiltinErp implements ErpPort {
   }
 
   async replaceWithUrl(id: number, url: string): Promise<void> {
-    const released = await this.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(erpAttachments).where(eq(erpAttachments.id, id)).for('update');
-      if (!row) throw new ErpError('not_found', `Attachment ${id} does not exist`);
-      if (row.type === 'url') {
-        if (row.url !== url) throw new ErpError('invalid', `Attachment ${id} is already a URL attachment with another link`);
-        return null;
-      }
-      await tx.update(erpAttachments)
-        .set({ type: 'url', url, storeFname: null, writeDate: sql`now()` })
-        .where(eq(erpAttachments.id, id));
-      return row.storeFname;
-    });
-    // Read back, as with Odoo: the operation is done only when the binary is really gone.
-    const after = await this.getAttachmentRow(id);
-    if (!after || after.type !== 'url' || after.storeFname !== null || after.url !== url) {
-      throw new ErpError('unavailable', `Attachment ${id} did not become a URL attachment`);
-    }
-    if (released) await this.releaseBlobIfUnused(released);
+    const err = (await this.replaceManyWithUrl([{ id, url }])).get(id);
+    if (err) throw err;
   }
 
   /**
-   * One transaction for a batch of releases; then the same read-back as `replaceWithUrl`
-   * for each, and the blobs no row uses any more are removed.
+   * Releases a batch in one transaction: each binary attachment becomes a URL attachment
+   * (one already a URL attachment with this link is success: idempotent). Then, as with
+   * Odoo, each is read back: a release counts only when the binary is really gone. Blobs
+   * no row uses any more are removed last.
    */
   async replaceManyWithUrl(items: { id: number; url: string }[]): Promise<Map<number, Error>> {
     const errors = new Map<number, Error>();
@@ -126,32 +112,26 @@ export class BuiltinErp implements ErpPort {
     const wanted = new Map(items.map((i) => [i.id, i.url]));
     const released = await this.db.transaction(async (tx) => {
       const rows = await tx.select().from(erpAttachments).where(inArray(erpAttachments.id, [...wanted.keys()])).for('update');
-      const blobs: string[] = [];
-      const toRelease: { id: number; url: string }[] = [];
       for (const row of rows) {
-        const url = wanted.get(row.id)!;
-        if (row.type === 'url') {
-          if (row.url !== url) errors.set(row.id, new ErpError('invalid', `Attachment ${row.id} is already a URL attachment with another link`));
-          continue;
-        }
-        toRelease.push({ id: row.id, url });
-        if (row.storeFname) blobs.push(row.storeFname);
+        if (row.type === 'url' && row.url !== wanted.get(row.id)) errors.set(row.id, new ErpError('invalid', `Attachment ${row.id} is already a URL attachment with another link`));
       }
-      if (toRelease.length) {
-        const values = sql.join(toRelease.map((r) => sql`(${r.id}::int, ${r.url}::text)`), sql`, `);
+      const binaries = rows.filter((r) => r.type === 'binary');
+      if (binaries.length) {
+        const values = sql.join(binaries.map((r) => sql`(${r.id}::int, ${wanted.get(r.id)!}::text)`), sql`, `);
         await tx.execute(sql`update erp_attachments a set type = 'url', url = v.url, store_fname = null, write_date = now()
           from (values ${values}) as v(id, url) where a.id = v.id`);
       }
-      return blobs;
+      return binaries.map((r) => r.storeFname).filter((f): f is string => !!f);
     });
-    for (const id of wanted.keys()) if (!errors.has(id)) errors.set(id, new ErpError('not_found', `Attachment ${id} does not exist`));
-    const after = await this.db.select().from(erpAttachments).where(inArray(erpAttachments.id, [...wanted.keys()]));
-    for (const row of after) {
-      const ok = row.type === 'url' && row.storeFname === null && row.url === wanted.get(row.id);
-      if (ok) errors.delete(row.id);
-      else if (!errors.has(row.id) || errors.get(row.id)!.message.includes('does not exist')) errors.set(row.id, new ErpError('unavailable', `Attachment ${row.id} did not become a URL attachment`));
+    const after = new Map((await this.db.select().from(erpAttachments).where(inArray(erpAttachments.id, [...wanted.keys()]))).map((r) => [r.id, r]));
+    for (const [id, url] of wanted) {
+      if (errors.has(id)) continue;
+      const row = after.get(id);
+      if (!row) errors.set(id, new ErpError('not_found', `Attachment ${id} does not exist`));
+      else if (row.type !== 'url' || row.storeFname !== null || row.url !== url) errors.set(id, new ErpError('unavailable', `Attachment ${id} did not become a URL attachment`));
     }
     if (released.length) {
+      // One query for the whole batch: which of the released blobs another row still uses.
       const used = await this.db.select({ f: erpAttachments.storeFname }).from(erpAttachments).where(inArray(erpAttachments.storeFname, released));
       const stillUsed = new Set(used.map((u) => u.f));
       for (const fname of new Set(released)) if (!stillUsed.has(fname)) await this.filestore.remove(fname);
@@ -185,11 +165,6 @@ export class BuiltinErp implements ErpPort {
   async relinkAttachment(id: number, url: string): Promise<void> {
     await this.db.update(erpAttachments).set({ url, writeDate: sql`now()` })
       .where(and(eq(erpAttachments.id, id), eq(erpAttachments.type, 'url')));
-  }
-
-  private async getAttachmentRow(id: number): Promise<AttachmentRow | undefined> {
-    const [row] = await this.db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
-    return row;
   }
 
   /** Content-addressed blobs are shared by identical files: remove one only when no row uses it. */
