@@ -133,6 +133,28 @@ test('an empty file is uploaded and released like any other', async () => {
   expect((await res.arrayBuffer()).byteLength).toBe(0);
 });
 
+test('a public link that cannot be made keeps the binary and the upload: the release waits for a retry', async () => {
+  // Apache has no share API, so publicLink fails (confirm would refuse this; the setting is forced here).
+  await h.services.database.sql`update cloud_connection set public_urls = true`;
+  try {
+    const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Share Co' });
+    await h.api.call('POST', `/api/records/res.partner/${rec.json.id}/attachments?name=s.txt`, 'shared?', { 'content-type': 'application/octet-stream' });
+    await run(acts.planDirectSync);
+    await drainFolders();
+    const upload = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
+    expect(await run(acts.uploadAttachments, { ids: upload.ids })).toEqual({ done: 1, failed: 0 });
+    const [att] = await h.services.database.sql`select type, store_fname from erp_attachments where name = 's.txt'`;
+    expect(att).toMatchObject({ type: 'binary', store_fname: expect.any(String) });
+    expect((await fetch(`${h.dav.url}Odoo/Contacts/Share%20Co/s.txt`, { headers: auth() })).status).toBe(200);
+    const [op] = await h.services.database.sql`select kind, status from operations where kind = 'replace_with_url' and status = 'pending' order by id desc limit 1`;
+    expect(op).toEqual({ kind: 'replace_with_url', status: 'pending' });
+    const warnings = await h.api.call('GET', '/api/logs?level=warning');
+    expect(warnings.json.items.map((i: { message: string }) => i.message).join('\n')).toMatch(/no public link yet \(will retry\)/);
+  } finally {
+    await h.services.database.sql`update cloud_connection set public_urls = false`;
+  }
+});
+
 test('with the connection unconfirmed, activities fail fast as a configuration error', async () => {
   await h.api.call('PUT', '/api/connection', { url: h.dav.url, username: h.dav.username, password: h.dav.password });
   await expect(run(acts.planDirectSync)).rejects.toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
