@@ -92,16 +92,18 @@ async function main(): Promise<void> {
       localDavLine = `${dav.url} (user ${dav.username}, password in ${path.join(config.dataDir, 'local-dav-password')}; files in ${config.localDav.dir})`;
     }
 
-    const worker = await startWorker({
-      address: temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      activities: activitiesFor(services, config.sync),
-      ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
-    });
-    stops.push(['worker', () => worker.shutdown()]);
-    void worker.run.catch((err: unknown) => {
-      say(`the worker stopped: ${(err as Error).message}`);
-      void shutdown(1);
-    });
+    if (config.runWorker) {
+      const worker = await startWorker({
+        address: temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+        activities: activitiesFor(services, config.sync),
+        ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
+      });
+      stops.push(['worker', () => worker.shutdown()]);
+      void worker.run.catch((err: unknown) => {
+        say(`the worker stopped: ${(err as Error).message}`);
+        void shutdown(1);
+      });
+    }
 
     const api = await buildApi(services, { adminToken, logger: config.logLevel === 'debug' });
     await api.listen({ host: config.host, port: config.port });
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
     say(`API:              ${config.publicUrl}/api  (health: ${config.publicUrl}/api/health)`);
     say(`Temporal Web UI:  ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
     say(`WebDAV (demo):    ${localDavLine ?? 'off (a cloud connection is configured)'}`);
+    say(`Worker:           ${config.runWorker ? `in this process, on task queue ${config.temporal.taskQueue}` : 'none here (RUN_WORKER=false): run `npm run worker`'}`);
     say(`Admin token:      ${adminToken}`);
     say('Ctrl-C stops everything.');
   } catch (err) {

@@ -27,9 +27,13 @@ const envSchema = z.object({
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   WORKFLOW_BUNDLE: z.string().optional(),
+  RUN_WORKER: z.enum(['true', 'false'], { message: 'RUN_WORKER must be true or false' }).default('true'),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The names of every variable above (the README's table lists exactly these). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as Array<keyof Env>;
 
 export interface Config {
   host: string;
@@ -57,6 +61,8 @@ export interface Config {
   sync: { concurrency: number; batchSize: number };
   /** A prebuilt workflow bundle (skips bundling the workflow code at start). */
   workflowBundle?: string;
+  /** Run a worker inside this process (false: API only, workers run as `npm run worker`). */
+  runWorker: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -95,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sync: { concurrency: e.SYNC_CONCURRENCY, batchSize: e.SYNC_BATCH_SIZE },
     workflowBundle: e.WORKFLOW_BUNDLE || undefined,
+    runWorker: e.RUN_WORKER === 'true',
   };
 }
