@@ -36,6 +36,10 @@ export interface ActivityDeps {
 export interface BatchRef {
   kind: string;
   ids: number[];
+  /** One line for ops, e.g. "upload 40 files to Odoo/Contacts/Acme" (the activity's summary). */
+  summary: string;
+  /** Operations of this direction still due after this batch. */
+  pending: number;
 }
 
 /** A batch of queued operations, and the lease of the sync run that executes it. */

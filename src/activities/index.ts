@@ -6,6 +6,7 @@
  */
 import { getSettings } from '../db/repos/connection.js';
 import type { SyncDirection } from '../domain/types.js';
+import { describeBatch } from '../domain/batchSummary.js';
 import { createContext, type ActivityDeps, type BatchRef } from './context.js';
 import { backwardActivities } from './backward/index.js';
 import { directActivities } from './direct/index.js';
@@ -23,7 +24,13 @@ export function createActivities(deps: ActivityDeps) {
 
     async takeNextBatch(input: { direction: SyncDirection; limit?: number }): Promise<BatchRef | null> {
       const batch = await ctx.queue.takeBatch(input.direction, input.limit ?? ctx.batchSize);
-      return batch ? { kind: batch.kind, ids: batch.ops.map((o) => o.id) } : null;
+      if (!batch) return null;
+      const due = await ctx.queue.countDue(input.direction);
+      return {
+        kind: batch.kind, ids: batch.ops.map((o) => o.id),
+        summary: describeBatch(batch.kind, batch.ops.map((o) => o.payload as { path?: unknown; resModel?: unknown })),
+        pending: Math.max(0, due - batch.ops.length),
+      };
     },
 
     ...directActivities(ctx),

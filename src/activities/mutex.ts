@@ -23,46 +23,55 @@ export function mutexActivities(ctx: ActivityContext) {
      * while), then records the fence: from now on only this run's token may write.
      */
     async acquireLease(input: { mutexWorkflowId: string; taskQueue: string; request: LeaseRequest }): Promise<Lease> {
-      let lease: Lease;
-      try {
-        lease = await client().workflow.executeUpdateWithStart(acquireUpdate, {
-          args: [input.request],
-          startWorkflowOperation: new WithStartWorkflowOperation('syncMutex', {
-            workflowId: input.mutexWorkflowId, taskQueue: input.taskQueue, args: [],
-            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          }),
-        });
-      } catch (err) {
-        // The mutex said no (a dropped or already released request): say why, and stop.
-        if (err instanceof WorkflowUpdateFailedError) {
+      let lease: Lease | null = null;
+      while (!lease) {
+        try {
+          lease = await client().workflow.executeUpdateWithStart(acquireUpdate, {
+            args: [input.request],
+            startWorkflowOperation: new WithStartWorkflowOperation('syncMutex', {
+              workflowId: input.mutexWorkflowId, taskQueue: input.taskQueue, args: [],
+              workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            }),
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowUpdateFailedError)) throw err;
           const cause = err.cause as { message?: string; type?: string } | undefined;
+          // The mutex continued as new while this request waited in its queue: the new run
+          // carries the queue, so the same request simply waits on there.
+          if (cause?.type === 'AcceptedUpdateCompletedWorkflow') continue;
+          // The mutex said no (a dropped or already released request): say why, and stop.
           throw ApplicationFailure.create({ type: cause?.type ?? 'LeaseRequestRefused', nonRetryable: true, message: `The sync mutex refused the lock: ${cause?.message ?? err.message}` });
         }
-        throw err;
       }
       await deps.db.update(settings).set({ leaseRequestId: lease.requestId, leaseToken: lease.token, updatedAt: sql`now()` }).where(eq(settings.id, 1));
       return lease;
     },
 
-    async isWorkflowRunning(input: { workflowId: string; runId: string }): Promise<boolean> {
-      try {
-        const d = await client().workflow.getHandle(input.workflowId, input.runId).describe();
-        return d.status.name === 'RUNNING';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }
+    /** Whether the run chain that began with `firstRunId` is still running (in any of its runs). */
+    async isWorkflowRunning(input: { workflowId: string; firstRunId: string }): Promise<boolean> {
+      return chainIsRunning(client(), input.workflowId, input.firstRunId);
     },
 
-    /** Terminates a run whose lease expired, unless it already stopped. */
-    async ensureWorkflowStopped(input: { workflowId: string; runId: string; reason: string }): Promise<void> {
-      const handle = client().workflow.getHandle(input.workflowId, input.runId);
+    /** Terminates the current run of a chain whose lease expired, unless it already stopped. */
+    async ensureWorkflowStopped(input: { workflowId: string; firstRunId: string; reason: string }): Promise<void> {
+      if (!(await chainIsRunning(client(), input.workflowId, input.firstRunId))) return;
       try {
-        const d = await handle.describe();
-        if (d.status.name === 'RUNNING') await handle.terminate(`Stopped by the sync mutex: ${input.reason}`);
+        await client().workflow.getHandle(input.workflowId, undefined, { firstExecutionRunId: input.firstRunId }).terminate(`Stopped by the sync mutex: ${input.reason}`);
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
     },
   };
+}
+
+async function chainIsRunning(client: Client, workflowId: string, firstRunId: string): Promise<boolean> {
+  try {
+    // The newest run of this workflow id: it belongs to the chain if its first run is ours.
+    const d = await client.workflow.getHandle(workflowId).describe();
+    const first = d.raw.workflowExecutionInfo?.firstRunId || d.runId;
+    return d.status.name === 'RUNNING' && (first === firstRunId || d.runId === firstRunId);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }

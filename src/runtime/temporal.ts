@@ -27,9 +27,12 @@ export async function findTemporalCli(configured?: string): Promise<string> {
 /** Starts `temporal server start-dev` with its SQLite file in `dbFile` and waits until it serves. */
 export async function startTemporalDevServer(opts: {
   cli: string; port: number; uiPort: number; dbFile: string | null; namespace: string; onLog?: (line: string) => void;
+  /** Server dynamic config (`--dynamic-config-value key=value`); the tests lower history limits with it. */
+  dynamicConfig?: Record<string, number | string | boolean>;
 }): Promise<RunningTemporal> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort),
     '--namespace', opts.namespace, '--log-level', 'warn'];
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (opts.dbFile) {
     await fs.mkdir(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

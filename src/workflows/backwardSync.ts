@@ -1,10 +1,10 @@
 /** Backward sync (cloud -> ERP): scan and plan, then mirror the changes in the ERP batch by batch. */
 import type { BatchRef } from '../activities/index.js';
 import type { BackwardSyncInput, SyncSummary } from './shared.js';
-import { planning, quick, runSyncLoop } from './syncLoop.js';
+import { planning, runSyncLoop } from './syncLoop.js';
 
 export async function backwardSync(input: BackwardSyncInput = {}): Promise<SyncSummary> {
-  return runSyncLoop('backward', input.mutexWorkflowId, (lease) => planning.planBackwardSync({ lease }), (batch: BatchRef, lease) => {
+  return runSyncLoop('backward', input, (lease) => planning.planBackwardSync({ lease }), (batch: BatchRef, lease, { quick }) => {
     const ids = { ids: batch.ids, lease };
     switch (batch.kind) {
       case 'create_link': return quick.createLinks(ids);

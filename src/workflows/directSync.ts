@@ -1,10 +1,10 @@
 /** Direct sync (ERP -> cloud): discover and plan, then propagate the queue batch by batch. */
 import type { BatchRef } from '../activities/index.js';
 import type { DirectSyncInput, SyncSummary } from './shared.js';
-import { planning, quick, runSyncLoop, transfers } from './syncLoop.js';
+import { planning, runSyncLoop } from './syncLoop.js';
 
 export async function directSync(input: DirectSyncInput = {}): Promise<SyncSummary> {
-  return runSyncLoop('direct', input.mutexWorkflowId, (lease) => planning.planDirectSync({ fullScan: input.fullScan === true, lease }), (batch: BatchRef, lease) => {
+  return runSyncLoop('direct', input, (lease) => planning.planDirectSync({ fullScan: input.fullScan === true, lease }), (batch: BatchRef, lease, { quick, transfers }) => {
     const ids = { ids: batch.ids, lease };
     switch (batch.kind) {
       case 'create_folder': return quick.createFolders(ids);

@@ -33,7 +33,27 @@ export interface SyncProgress {
   phase: 'starting' | 'waiting_for_lock' | 'planning' | 'propagating' | 'finished';
   done: number;
   failed: number;
+  /** Operations of this direction still queued when the current batch was taken. */
+  pending: number;
+  /** What the current batch does, e.g. "upload 40 files to Contacts/Acme" (null between batches). */
   currentBatch: string | null;
+  /** The run chain's number of this run (1, then 2 after a continue-as-new, ...). */
+  run: number;
+}
+
+/**
+ * What a sync run hands to its continuation (continue-as-new between batches): small and
+ * fixed-size, because the queue itself lives in Postgres.
+ */
+export interface SyncCursor {
+  lease: Lease | null;
+  /** When the chain took the lock (ms): the time budget counts from here. */
+  startedAt: number;
+  planned: number;
+  done: number;
+  failed: number;
+  batches: number;
+  run: number;
 }
 
 export interface SyncSummary {
@@ -51,6 +71,8 @@ export interface DirectSyncInput {
   fullScan?: boolean;
   /** The sync mutex of this installation; both syncs take its lease before they write. */
   mutexWorkflowId?: string;
+  /** Set by the run itself when it continues as new: where the chain stands. */
+  cursor?: SyncCursor;
 }
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
@@ -59,15 +81,20 @@ export interface BackwardSyncInput {
   /** Who started the run: `api`, `schedule`, `ui`. */
   trigger?: string;
   mutexWorkflowId?: string;
+  cursor?: SyncCursor;
 }
 
 // --- The sync mutex -----------------------------------------------------------------------
 
-/** One sync's request for the lock: its run is its identity, so a retried request is the same request. */
+/**
+ * One sync's request for the lock. Its identity is its run chain (the first run's id): a
+ * retried request is the same request, and a run that continues as new keeps its lease.
+ */
 export interface LeaseRequest {
   requestId: string;
   workflowId: string;
-  runId: string;
+  /** The first run of the requester's chain: the mutex checks and stops that chain's current run. */
+  firstRunId: string;
   direction: 'direct' | 'backward';
   /** How long the lease lasts without a renewal. */
   leaseMs: number;

@@ -11,11 +11,13 @@
  * - a holder that stops renewing loses the lock when its lease expires, and the mutex
  *   makes sure it stopped (terminating it) before granting again; the fencing token in
  *   Postgres stops any write it still attempts.
- * It continues as new when Temporal suggests it, carrying holder and queue, once no
- * acquire is still waiting for its answer.
+ * It continues as new when Temporal suggests it, carrying holder, queue and fence counter,
+ * busy or idle. An acquire still waiting in the queue is abandoned by the old run: its
+ * caller (the acquireLease activity) retries the same request, finds it in the carried
+ * queue, and waits on in the new run. A grant is always answered before the switch.
  */
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
@@ -34,19 +36,29 @@ const MAX_REMEMBERED_RELEASES = 100;
 export async function syncMutex(carried?: MutexState): Promise<void> {
   const state: MutexState = carried ?? { holder: null, queue: [], nextToken: 1, released: [] };
   const dropped = new Set<string>();
+  // Acquires whose handler still waits for its answer in this run.
+  const waiting = new Set<string>();
+  const suggested = () => workflowInfo().continueAsNewSuggested;
 
   setHandler(mutexStateQuery, () => state);
 
   setHandler(acquireUpdate, async (req: LeaseRequest) => {
     const granted = () => state.holder?.requestId === req.requestId;
     if (!granted() && !state.queue.some((q) => q.requestId === req.requestId)) state.queue.push(req);
-    await condition(() => granted() || dropped.has(req.requestId));
+    waiting.add(req.requestId);
+    try {
+      await condition(() => granted() || dropped.has(req.requestId));
+    } finally {
+      waiting.delete(req.requestId);
+    }
     if (!granted()) throw ApplicationFailure.nonRetryable(`The lock request of ${req.workflowId} was dropped: the run is no longer running`, 'LeaseRequestDropped');
     const h = state.holder!;
     return { requestId: h.requestId, token: h.token, expiresAt: h.expiresAt };
   }, {
+    // Queued acquires are left behind on continue-as-new on purpose (their callers retry).
+    unfinishedPolicy: 'ABANDON',
     validator: (req: LeaseRequest) => {
-      if (!req?.requestId || !req.workflowId || !req.runId || !(req.leaseMs > 0)) throw new Error('An acquire needs requestId, workflowId, runId and a positive leaseMs');
+      if (!req?.requestId || !req.workflowId || !req.firstRunId || !(req.leaseMs > 0)) throw new Error('An acquire needs requestId, workflowId, firstRunId and a positive leaseMs');
       if (state.released.includes(req.requestId)) throw new Error(`Request ${req.requestId} already held and released the lock`);
     },
   });
@@ -65,25 +77,36 @@ export async function syncMutex(carried?: MutexState): Promise<void> {
     if (h && h.requestId === requestId && h.token === token) h.expiresAt = Date.now() + h.leaseMs;
   });
 
+  /** Starts afresh with the same state, once the holder (if any) has had its answer. */
+  const compact = async () => {
+    await condition(() => !state.holder || !waiting.has(state.holder.requestId));
+    await continueAsNew<typeof syncMutex>(state);
+  };
+
   for (;;) {
+    if (suggested()) await compact();
     if (state.holder) {
       const h = state.holder;
       // Wake on release, or when the lease runs out (renewals push it back).
-      while (state.holder === h && Date.now() < h.expiresAt) {
-        await condition(() => state.holder !== h, Math.max(1, h.expiresAt - Date.now()));
+      while (state.holder === h && Date.now() < h.expiresAt && !suggested()) {
+        await condition(() => state.holder !== h || suggested(), Math.max(1, h.expiresAt - Date.now()));
       }
-      if (state.holder === h) {
+      if (state.holder === h && Date.now() >= h.expiresAt) {
         // Expired: the holder died, hangs or was cut off. Make sure it stopped before
         // anyone else may write; the fencing token guards the rest.
-        await ensureWorkflowStopped({ workflowId: h.workflowId, runId: h.runId, reason: `its sync lease (token ${h.token}) expired` });
+        await ensureWorkflowStopped({ workflowId: h.workflowId, firstRunId: h.firstRunId, reason: `its sync lease (token ${h.token}) expired` });
         state.released = [...state.released, h.requestId].slice(-MAX_REMEMBERED_RELEASES);
         state.holder = null;
       }
       continue;
     }
     if (state.queue.length > 0) {
-      const next = state.queue.shift()!;
-      if (!(await isWorkflowRunning({ workflowId: next.workflowId, runId: next.runId }))) {
+      // The head stays queued while it is checked, so a retry of it meanwhile is not queued twice.
+      const next = state.queue[0]!;
+      const running = await isWorkflowRunning({ workflowId: next.workflowId, firstRunId: next.firstRunId });
+      const stillQueued = state.queue.some((q) => q.requestId === next.requestId);
+      state.queue = state.queue.filter((q) => q.requestId !== next.requestId);
+      if (!running || !stillQueued) {
         dropped.add(next.requestId);
         continue;
       }
@@ -91,12 +114,7 @@ export async function syncMutex(carried?: MutexState): Promise<void> {
       state.holder = { ...next, token: state.nextToken++, grantedAt: now, expiresAt: now + next.leaseMs };
       continue;
     }
-    // Idle. History grows with every grant: start afresh when Temporal suggests it, but
-    // only once every acquire has had its answer (a waiting update would be lost).
-    await condition(() => state.holder !== null || state.queue.length > 0 || workflowInfo().continueAsNewSuggested);
-    if (!state.holder && state.queue.length === 0 && workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof syncMutex>(state);
-    }
+    // Idle until someone asks, or until the history should start afresh.
+    await condition(() => state.holder !== null || state.queue.length > 0 || suggested());
   }
 }

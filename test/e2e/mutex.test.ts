@@ -25,13 +25,13 @@ afterAll(async () => {
 
 const mutexId = () => h.services.workflowIds.mutex;
 /** A run that stays RUNNING (nobody polls its task queue): a stand-in for a sync that holds or waits. */
-async function runningStandIn(name: string): Promise<{ workflowId: string; runId: string }> {
+async function runningStandIn(name: string): Promise<{ workflowId: string; firstRunId: string }> {
   const workflowId = `${h.id}-${name}-${Math.random().toString(36).slice(2, 8)}`;
   const handle = await h.services.temporal.workflow.start('directSync', { taskQueue: `${h.id}-nobody`, workflowId, args: [{}] });
   stragglers.push(workflowId);
-  return { workflowId, runId: handle.firstExecutionRunId };
+  return { workflowId, firstRunId: handle.firstExecutionRunId };
 }
-const request = (who: { workflowId: string; runId: string }, leaseMs = 60_000): LeaseRequest => ({ requestId: who.runId, ...who, direction: 'direct', leaseMs });
+const request = (who: { workflowId: string; firstRunId: string }, leaseMs = 60_000): LeaseRequest => ({ requestId: who.firstRunId, ...who, direction: 'direct', leaseMs });
 const acquire = (req: LeaseRequest) => env.run(acts.acquireLease, { mutexWorkflowId: mutexId(), taskQueue: h.services.taskQueue, request: req }) as Promise<Lease>;
 const state = () => h.services.temporal.workflow.getHandle(mutexId()).query(mutexStateQuery);
 const release = (lease: Lease) => h.services.temporal.workflow.getHandle(mutexId()).signal('release', { requestId: lease.requestId, token: lease.token });
@@ -69,8 +69,8 @@ test('a retried acquire is the same request: queued once, one grant, and no gran
   const [first, retried] = await Promise.all([acquire(request(who)), acquire(request(who))]);
   expect(retried).toEqual(first);
   const s = await state();
-  expect(s.holder?.requestId).toBe(who.runId);
-  expect(s.queue.filter((q) => q.requestId === who.runId)).toEqual([]);
+  expect(s.holder?.requestId).toBe(who.firstRunId);
+  expect(s.queue.filter((q) => q.requestId === who.firstRunId)).toEqual([]);
   await release(first);
   await until(async () => (await state()).holder === null);
   // A late retry of a released request: refused, not a phantom grant.
@@ -112,3 +112,28 @@ test('a holder whose lease expires is stopped before the next grant, and its wri
   await expect(env.run(acts.planBackwardSync, { lease: zombieLease })).rejects.toMatchObject({ type: 'LeaseLost' });
   await release(heirLease);
 });
+
+test('a busy mutex continues as new when Temporal suggests it, carrying holder and queue; the waiter still gets its grant', async () => {
+  const holder = await runningStandIn('can-holder');
+  const waiter = await runningStandIn('can-waiter');
+  const mutex = h.services.temporal.workflow.getHandle(mutexId());
+  const held = await acquire(request(holder));
+  const waits = acquire(request(waiter));
+  await until(async () => (await state()).queue.some((q) => q.requestId === waiter.firstRunId));
+  const runBefore = (await mutex.describe()).runId;
+  // Grow the history the way a long holder does, with renewals, until Temporal (its
+  // suggestion threshold is lowered for the suite) has the mutex start afresh.
+  for (let i = 0; i < 400 && (await mutex.describe()).runId === runBefore; i++) {
+    await mutex.signal('renew', { requestId: held.requestId, token: held.token });
+  }
+  const after = await mutex.describe();
+  expect(after.runId).not.toBe(runBefore);
+  const s = await state();
+  expect(s.holder).toMatchObject({ requestId: holder.firstRunId, token: held.token });
+  expect(s.queue.map((q) => q.requestId)).toEqual([waiter.firstRunId]);
+  // The waiter's acquire was left behind by the old run; its retry finds it queued in the new one.
+  await release(held);
+  const granted = await waits;
+  expect(granted).toMatchObject({ requestId: waiter.firstRunId, token: held.token + 1 });
+  await release(granted);
+}, 120_000);

@@ -51,6 +51,13 @@ export class OperationsQueue {
     return { kind: head.kind, ops: rows };
   }
 
+  /** Pending operations of a direction that are due now. */
+  async countDue(direction: SyncDirection): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(operations)
+      .where(and(eq(operations.direction, direction), eq(operations.status, 'pending'), lte(operations.notBefore, sql`now()`)));
+    return row?.n ?? 0;
+  }
+
   async get(ids: number[]): Promise<OperationRow[]> {
     if (ids.length === 0) return [];
     return this.db.select().from(operations).where(inArray(operations.id, ids)).orderBy(asc(operations.id));
