@@ -21,6 +21,8 @@ export interface WorkerHandle {
 export async function startWorker(opts: {
   address: string; namespace: string; taskQueue: string; activities: Activities;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Options the tests add (see `STRICT_WORKER_OPTIONS`). */
+  extra?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'workflowFailureErrorTypes'>>;
 }): Promise<WorkerHandle> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -30,6 +32,7 @@ export async function startWorker(opts: {
     activities: opts.activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentActivityTaskExecutions: 8,
+    ...opts.extra,
   });
   const run = worker.run();
   return {
@@ -42,3 +45,14 @@ export async function startWorker(opts: {
     },
   };
 }
+
+/**
+ * How the tests run workers: no workflow cache, so every workflow task replays the whole
+ * history (a determinism bug shows on the next task, not only after an eviction), and
+ * non-determinism fails the workflow instead of retrying its task forever (a test fails
+ * fast instead of hanging).
+ */
+export const STRICT_WORKER_OPTIONS = {
+  maxCachedWorkflows: 0,
+  workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] },
+} satisfies NonNullable<Parameters<typeof startWorker>[0]['extra']>;

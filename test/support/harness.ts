@@ -9,7 +9,7 @@ import { buildApi } from '../../src/api/server.js';
 import { ensureDatabase } from '../../src/runtime/postgres.js';
 import { randomToken } from '../../src/secrets/index.js';
 import { activitiesFor, createServices, type Services } from '../../src/services.js';
-import { startWorker, type WorkerHandle } from '../../src/worker/index.js';
+import { STRICT_WORKER_OPTIONS, startWorker, type WorkerHandle } from '../../src/worker/index.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
 // The SDK logs every worker state change at INFO; tests want warnings only. Installable
@@ -70,7 +70,7 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
   const worker = opts.worker
     ? await startWorker({
       address: e.temporalAddress, namespace: 'default', taskQueue: services.taskQueue,
-      activities: activitiesFor(services, opts.tuning), workflowBundle: { codePath: e.workflowBundle },
+      activities: activitiesFor(services, opts.tuning), workflowBundle: { codePath: e.workflowBundle }, extra: STRICT_WORKER_OPTIONS,
     })
     : null;
   const token = randomToken(24);
