@@ -114,7 +114,9 @@ async function main(): Promise<void> {
     say(`Temporal Web UI:  ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
     say(`WebDAV (demo):    ${localDavLine ?? 'off (a cloud connection is configured)'}`);
     say(`Worker:           ${config.runWorker ? `in this process, on task queue ${config.temporal.taskQueue}` : 'none here (RUN_WORKER=false): run `npm run worker`'}`);
-    say(`Admin token:      ${adminToken}`);
+    // A configured token is the operator's secret and stays out of the log; a generated one is
+    // printed once, so a first `npm start` can be used right away (it is also in DATA_DIR/admin-token).
+    say(`Admin token:      ${config.adminToken ? '(ADMIN_TOKEN)' : `${adminToken}  (also in ${path.join(config.dataDir, 'admin-token')})`}`);
     say('Ctrl-C stops everything.');
   } catch (err) {
     say(err instanceof ConfigError ? err.message : `could not start: ${(err as Error).stack ?? err}`);
