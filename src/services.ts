@@ -42,7 +42,7 @@ export interface ServiceSettings {
 
 export async function createServices(s: ServiceSettings): Promise<Services> {
   const database = openDatabase(s.databaseUrl);
-  await migrateDatabase(database);
+  await migrateDatabase(s.databaseUrl);
   await ensureSettingsRow(database.db);
   const secrets = new SecretBox(s.secretKey);
   const erp = new BuiltinErp(database.db, new Filestore(path.join(s.dataDir, 'filestore')));

@@ -21,8 +21,24 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
 
-export async function migrateDatabase(database: Database): Promise<void> {
-  await migrate(database.db, { migrationsFolder });
+/** Any fixed number: the key of the advisory lock every process takes to migrate. */
+const MIGRATION_LOCK = 7_311_502_926;
+
+/**
+ * Applies the pending migrations. An API and its workers often start together on a fresh
+ * database; the advisory lock makes them migrate one after the other (the first applies,
+ * the others find nothing left to do) instead of colliding on the same CREATEs.
+ */
+export async function migrateDatabase(url: string): Promise<void> {
+  // One connection of its own: the advisory lock belongs to the session that migrates.
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migrate(drizzle(sql, { schema }), { migrationsFolder });
+  } finally {
+    // Closing the session releases the lock, whatever happened.
+    await sql.end({ timeout: 5 });
+  }
 }
 
 export { schema };
