@@ -8,9 +8,11 @@
  * - a retried acquire (same request id) is the same request: never queued twice, and a
  *   late retry of a released request gets no phantom grant;
  * - a requester that closed while waiting is skipped, so it cannot wedge the lock;
- * - a holder that stops renewing loses the lock when its lease expires, and the mutex
- *   makes sure it stopped (terminating it) before granting again; the fencing token in
- *   Postgres stops any write it still attempts.
+ * - a holder that stops renewing loses the lock once its lease expired and someone waits
+ *   (after a short grace), and the mutex makes sure it stopped (terminating it) before
+ *   granting again; the fencing token in Postgres stops any write it still attempts. A
+ *   lapsed lease nobody waits for is kept: an outage of all workers, or of Temporal
+ *   itself, does not kill the run, whose late renewal revives it.
  * It continues as new when Temporal suggests it, carrying holder, queue and fence counter,
  * busy or idle. An acquire still waiting in the queue is abandoned by the old run: its
  * caller (the acquireLease activity) retries the same request, finds it in the carried
@@ -32,6 +34,9 @@ const { isWorkflowRunning, ensureWorkflowStopped } = proxyActivities<Activities>
 });
 
 const MAX_REMEMBERED_RELEASES = 100;
+
+/** How long a lapsed lease may still be revived once someone waits for the lock. */
+const graceMs = (leaseMs: number) => Math.min(leaseMs / 2, 30_000);
 
 export async function syncMutex(carried?: MutexState): Promise<void> {
   const state: MutexState = carried ?? { holder: null, queue: [], nextToken: 1, released: [] };
@@ -87,17 +92,25 @@ export async function syncMutex(carried?: MutexState): Promise<void> {
     if (suggested()) await compact();
     if (state.holder) {
       const h = state.holder;
-      // Wake on release, or when the lease runs out (renewals push it back).
-      while (state.holder === h && Date.now() < h.expiresAt && !suggested()) {
+      if (Date.now() < h.expiresAt) {
+        // Live: wake on release, at the lease's end (renewals push it back), or to compact.
         await condition(() => state.holder !== h || suggested(), Math.max(1, h.expiresAt - Date.now()));
+        continue;
       }
-      if (state.holder === h && Date.now() >= h.expiresAt) {
-        // Expired: the holder died, hangs or was cut off. Make sure it stopped before
-        // anyone else may write; the fencing token guards the rest.
-        await ensureWorkflowStopped({ workflowId: h.workflowId, firstRunId: h.firstRunId, reason: `its sync lease (token ${h.token}) expired` });
-        state.released = [...state.released, h.requestId].slice(-MAX_REMEMBERED_RELEASES);
-        state.holder = null;
+      // Lapsed. With nobody waiting, nothing is gained by stopping the holder: it may only
+      // be held up (all workers down, or Temporal itself was; then this timer fired late
+      // and the renewal is on its way). A late renewal revives the lease.
+      if (state.queue.length === 0) {
+        await condition(() => state.holder !== h || suggested() || state.queue.length > 0 || Date.now() < h.expiresAt);
+        continue;
       }
+      // Someone waits: a grace for renewals held up by the same outage, then make sure the
+      // holder stopped before anyone else may write; the fencing token guards the rest.
+      const revived = await condition(() => state.holder !== h || suggested() || Date.now() < h.expiresAt, graceMs(h.leaseMs));
+      if (revived) continue;
+      await ensureWorkflowStopped({ workflowId: h.workflowId, firstRunId: h.firstRunId, reason: `its sync lease (token ${h.token}) expired while ${state.queue[0]!.workflowId} waited` });
+      state.released = [...state.released, h.requestId].slice(-MAX_REMEMBERED_RELEASES);
+      state.holder = null;
       continue;
     }
     if (state.queue.length > 0) {

@@ -137,3 +137,16 @@ test('a busy mutex continues as new when Temporal suggests it, carrying holder a
   expect(granted).toMatchObject({ requestId: waiter.firstRunId, token: held.token + 1 });
   await release(granted);
 }, 120_000);
+
+test('a lapsed lease nobody waits for is kept, and a late renewal revives it (an outage does not kill the run)', async () => {
+  const slow = await runningStandIn('slow');
+  const lease = await acquire(request(slow, 800));
+  await new Promise((r) => setTimeout(r, 2500)); // well past its lease, nobody queued
+  expect((await state()).holder).toMatchObject({ requestId: slow.firstRunId, token: lease.token });
+  expect((await h.services.temporal.workflow.getHandle(slow.workflowId).describe()).status.name).toBe('RUNNING');
+  // The renewal held up by the outage lands: the lease is live again, its writes pass the fence.
+  await h.services.temporal.workflow.getHandle(mutexId()).signal('renew', { requestId: lease.requestId, token: lease.token });
+  await until(async () => ((await state()).holder?.expiresAt ?? 0) > Date.now());
+  await expect(env.run(acts.createFolders, { ids: [], lease })).resolves.toEqual({ done: 0, failed: 0 });
+  await release(lease);
+});
