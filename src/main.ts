@@ -12,6 +12,9 @@ import { startLocalDav } from './runtime/localDav.js';
 import { findTemporalCli, prepareTemporal, startDownloadedDevServer, startTemporalDevServer } from './runtime/temporal.js';
 import { randomToken, readOrCreateSecretFile } from './secrets/index.js';
 import { activitiesFor, createServices } from './services.js';
+import { getSettings } from './db/repos/connection.js';
+import { DEFAULT_SCHEDULES, type ScheduleSpec, type Schedules } from './domain/schedules.js';
+import { applySchedules } from './temporal/schedules.js';
 import { startWorker } from './worker/index.js';
 import { Runtime } from '@temporalio/worker';
 
@@ -77,6 +80,9 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     });
     stops.push(['services', () => services.close()]);
+    // The two Temporal Schedules follow the stored settings (defaults on a first start).
+    const schedules = (await getSettings(services.database.db)).schedules ?? DEFAULT_SCHEDULES;
+    await applySchedules(services, schedules);
 
     let localDavLine: string | null = null;
     const localDavUrl = `http://127.0.0.1:${config.localDav.port}/`;
@@ -112,6 +118,7 @@ async function main(): Promise<void> {
     say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     say(`API:              ${config.publicUrl}/api  (health: ${config.publicUrl}/api/health)`);
     say(`Temporal Web UI:  ${temporalUi ?? `(external Temporal at ${temporalAddress})`}`);
+    say(`Schedules:        ${describeSchedules(schedules)}  (PUT /api/schedules)`);
     say(`WebDAV (demo):    ${localDavLine ?? 'off (a cloud connection is configured)'}`);
     say(`Worker:           ${config.runWorker ? `in this process, on task queue ${config.temporal.taskQueue}` : 'none here (RUN_WORKER=false): run `npm run worker`'}`);
     // A configured token is the operator's secret and stays out of the log; a generated one is
@@ -122,6 +129,11 @@ async function main(): Promise<void> {
     say(err instanceof ConfigError ? err.message : `could not start: ${(err as Error).stack ?? err}`);
     await shutdown(1);
   }
+}
+
+function describeSchedules(s: Schedules): string {
+  const one = (spec: ScheduleSpec) => ('cron' in spec ? `cron ${spec.cron}` : `every ${spec.every}${spec.offset !== '0m' ? ` +${spec.offset}` : ''}`) + (spec.paused ? ' (paused)' : '');
+  return `direct ${one(s.direct)}, backward ${one(s.backward)}`;
 }
 
 void main();

@@ -25,6 +25,8 @@ export interface Services {
   taskQueue: string;
   /** Workflow ids of this installation (`direct-sync`, …); tests prefix them to share one Temporal. */
   workflowIds: { direct: string; backward: string; mutex: string };
+  /** The two Temporal Schedules (`direct-sync-schedule`, `backward-sync-schedule`), prefixed like the workflow ids. */
+  scheduleIds: { direct: string; backward: string };
   openCloud(): Promise<{ cloud: CloudPort; connection: ConnectionRow } | null>;
   cloudFor(settings: { url: string; username: string; password: string }): CloudPort;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function createServices(s: ServiceSettings): Promise<Services> {
   return {
     database, secrets, erp, connections, temporal, temporalConnection, taskQueue: s.taskQueue, cloudFor,
     workflowIds: { direct: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.direct}`, backward: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.backward}`, mutex: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.mutex}` },
+    scheduleIds: { direct: `${s.workflowIdPrefix ?? ''}direct-sync-schedule`, backward: `${s.workflowIdPrefix ?? ''}backward-sync-schedule` },
     log: new SyncLog(database.db),
     queue: new OperationsQueue(database.db),
     async openCloud() {

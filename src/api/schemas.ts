@@ -119,3 +119,18 @@ export const settingsPatch = z.object({
   logRetentionDays: z.number().int().min(1).max(3650),
   maxDeleteShare: z.number().min(0).max(1),
 }).partial().strict().refine((o) => Object.keys(o).length > 0, 'send at least one setting to change');
+
+/** One direction's schedule: `every` (with an optional `offset`) or `cron`, and `paused`. */
+const scheduleBody = z.strictObject({
+  every: z.string().min(1).max(32).optional(),
+  offset: z.string().min(1).max(32).optional(),
+  cron: z.string().min(1).max(200).optional(),
+  paused: z.boolean().default(false),
+}).superRefine((o, ctx) => {
+  if (o.every === undefined && o.cron === undefined) ctx.addIssue({ code: 'custom', message: 'give every (with an optional offset) or cron', path: ['every'] });
+  if (o.every !== undefined && o.cron !== undefined) ctx.addIssue({ code: 'custom', message: 'give every or cron, not both', path: ['cron'] });
+  if (o.cron !== undefined && o.offset !== undefined) ctx.addIssue({ code: 'custom', message: 'offset goes with every; a cron expression says its own minutes', path: ['offset'] });
+});
+
+export const schedulesPut = z.strictObject({ direct: scheduleBody.optional(), backward: scheduleBody.optional() })
+  .refine((o) => o.direct !== undefined || o.backward !== undefined, 'send direct, backward or both');

@@ -1,3 +1,4 @@
+import type { Schedules } from '../domain/schedules.js';
 import { sql } from 'drizzle-orm';
 import {
   bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex,
@@ -24,6 +25,8 @@ export const settings = pgTable('settings', {
   /** The fence: the sync run that holds the mutex's lease now, and its token. Writers check it. */
   leaseRequestId: text('lease_request_id'),
   leaseToken: integer('lease_token'),
+  /** The two sync schedules as the admin wrote them (null: the defaults of src/domain/schedules.ts). */
+  schedules: jsonb('schedules').$type<Schedules | null>(),
   ...timestamps,
 });
 
