@@ -16,7 +16,8 @@ import type { Lease } from '../workflows/shared.js';
 import { periodsToDomain } from '../domain/periods.js';
 import type { DomainTerm, ErpRecord, SyncDirection, SyncModel } from '../domain/types.js';
 import type { ErpPort } from '../erp/port.js';
-import { configurationError, describe, isRetryable, toActivityFailure } from './errors.js';
+import { CloudError } from '../cloud/port.js';
+import { configurationError, describe, isRetryable, isThrottled, toActivityFailure } from './errors.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -87,7 +88,7 @@ export function createContext(deps: ActivityDeps) {
    * end (one statement each), failures at once. A crash loses only those buffered
    * writes, and re-running an operation is safe by design.
    */
-  function batchScope(direction: SyncDirection) {
+  function batchScope(direction: SyncDirection, lease?: Lease) {
     const completed: number[] = [];
     const logs: LogEntry[] = [];
     const result: BatchResult = { done: 0, failed: 0 };
@@ -103,7 +104,7 @@ export function createContext(deps: ActivityDeps) {
         result.done++;
       },
       async failed(op: OperationRow, err: unknown) {
-        const status = await queue.fail(op.id, describe(err), isRetryable(err));
+        const status = await queue.fail(op.id, describe(err), isRetryable(err), err instanceof CloudError ? err.retryAfterMs ?? 0 : 0);
         result.failed++;
         const p = op.payload as { path?: string; resModel?: string; resId?: number };
         logs.push({
@@ -111,10 +112,10 @@ export function createContext(deps: ActivityDeps) {
           message: `${op.kind} failed${status === 'pending' ? ' (will retry)' : ''}: ${describe(err)}`,
           path: p.path ?? null, model: p.resModel ?? null, recordId: p.resId ?? null,
         });
-        if (!isRetryable(err)) stop ??= err;
+        if (!isRetryable(err) || isThrottled(err)) stop ??= err;
       },
       async flush(): Promise<BatchResult> {
-        await queue.completeMany(completed.splice(0));
+        if (!(await queue.completeMany(completed.splice(0), lease))) await checkLease(lease); // throws LeaseLost
         await deps.log.write(logs.splice(0));
         if (stop) throw toActivityFailure(stop);
         return result;
@@ -126,27 +127,42 @@ export function createContext(deps: ActivityDeps) {
   /** Runs `each` over items with at most `parallel` at once, until the scope stops. */
   async function eachLimited<T>(items: T[], parallel: number, scope: BatchScope, each: (item: T) => Promise<void>): Promise<void> {
     let next = 0;
+    let thrown = false;
     const lane = async () => {
-      while (next < items.length && !scope.stopped) {
-        await each(items[next++]!);
+      while (next < items.length && !scope.stopped && !thrown) {
+        try {
+          await each(items[next++]!);
+        } catch (err) {
+          thrown = true; // the other lanes finish their current item and take no more
+          throw err;
+        }
         heartbeat({ done: scope.result.done, failed: scope.result.failed });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
+    // Every lane settles before this returns or throws: nothing keeps running behind it.
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(parallel, items.length) }, lane));
+    const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (rejected) throw rejected.reason;
   }
 
   /**
    * Runs each operation of a batch, recording its own outcome: one bad item never blocks
-   * the rest. A permanent cloud failure (credentials, rights) stops the batch and the run.
+   * the rest. A permanent cloud failure (credentials, rights) stops the batch and the run;
+   * so does a throttling cloud (429, 503: the activity retries after its Retry-After).
+   * The fence is checked before every operation: a run that lost its lease stops at once
+   * and writes nothing more, not even its bookkeeping.
    */
-  async function runEach(ids: number[], handle: (op: OperationRow, scope: BatchScope) => Promise<void>, direction: SyncDirection, parallel = concurrency): Promise<BatchResult> {
-    const ops = (await queue.get(ids)).filter((op) => op.status === 'pending');
-    const scope = batchScope(direction);
+  async function runEach(input: BatchInput, handle: (op: OperationRow, scope: BatchScope) => Promise<void>, direction: SyncDirection, parallel = concurrency): Promise<BatchResult> {
+    await checkLease(input.lease);
+    const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
+    const scope = batchScope(direction, input.lease);
     await eachLimited(ops, parallel, scope, async (op) => {
+      await checkLease(input.lease);
       try {
         await handle(op, scope);
         scope.done(op);
       } catch (err) {
+        if (isLeaseLost(err)) throw err;
         await scope.failed(op, err);
       }
     });
@@ -177,6 +193,10 @@ export function createContext(deps: ActivityDeps) {
    * lease. A run whose lease expired (and was handed to the next sync) fails here, for good.
    * Activities called outside a sync (tests, scripts) carry no lease and are not fenced.
    */
+  function isLeaseLost(err: unknown): boolean {
+    return err instanceof ApplicationFailure && err.type === 'LeaseLost';
+  }
+
   async function checkLease(lease: Lease | undefined): Promise<void> {
     if (!lease) return;
     const [row] = await deps.db.select({ id: settings.leaseRequestId, token: settings.leaseToken }).from(settings).where(eq(settings.id, 1));
@@ -195,6 +215,6 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isLeaseLost,
   };
 }

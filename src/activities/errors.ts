@@ -24,6 +24,15 @@ export function toActivityFailure(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * The cloud asks us to slow down (429) or is down for maintenance (503): going on with
+ * the rest of the batch would only hammer it. The batch stops and its activity is retried
+ * after the server's Retry-After (or the retry policy's back-off when it gives none).
+ */
+export function isThrottled(err: unknown): boolean {
+  return err instanceof CloudError && err.code === 'unavailable' && (err.status === 429 || err.status === 503);
+}
+
 /** Whether an operation that failed this way may succeed later without an admin. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof CloudError) return !err.permanent && err.code !== 'insufficient_storage';

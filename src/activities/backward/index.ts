@@ -107,7 +107,7 @@ export function backwardActivities(ctx: ActivityContext) {
     async createLinks(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op, scope) => {
+      return ctx.runEach(input, async (op, scope) => {
         const p = op.payload as unknown as Op<'create_link'>;
         if (!(await deps.erp.existingRecordIds(p.resModel, [p.resId])).has(p.resId)) {
           scope.log({ level: 'warning', path: p.path, model: p.resModel, recordId: p.resId, message: `${p.path} was not linked: its record is gone from the ERP` });
@@ -127,7 +127,7 @@ export function backwardActivities(ctx: ActivityContext) {
     async updateLinks(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op, scope) => {
+      return ctx.runEach(input, async (op, scope) => {
         const p = op.payload as unknown as Op<'update_link'>;
         const row = await mapping.get(p.ref);
         const item: CloudItem = { path: p.path, type: row?.kind === 'folder_link' ? 'folder' : 'file', size: p.size ?? 0, etag: p.etag, lastModified: null, fileId: p.fileId };
@@ -156,7 +156,7 @@ export function backwardActivities(ctx: ActivityContext) {
     /** Unlinks the attachments of items gone from the cloud. */
     async unlinkAttachments(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
-      return ctx.runEach(input.ids, async (op, scope) => {
+      return ctx.runEach(input, async (op, scope) => {
         const p = op.payload as unknown as Op<'unlink'>;
         await deps.erp.unlinkAttachment(p.attachmentId);
         await mapping.forget(p.ref);

@@ -125,7 +125,7 @@ export function directActivities(ctx: ActivityContext) {
       await ctx.checkLease(input.lease);
       const { cloud } = await ctx.requireCloud();
       const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
-      const scope = ctx.batchScope('direct');
+      const scope = ctx.batchScope('direct', input.lease);
       // Level by level (root, model folders, object folders): a parent always exists
       // before its children, and siblings are made side by side.
       for (const level of ['root', 'model_folder', 'object_folder'] as const) {
@@ -161,7 +161,7 @@ export function directActivities(ctx: ActivityContext) {
     async moveFolders(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op, scope) => {
+      return ctx.runEach(input, async (op, scope) => {
         const p = payloadOf<MoveFolderOp>(op);
         const row = await mapping.get(p.ref);
         if (!row) return; // forgotten since (gone from the cloud): the next plan creates it
@@ -208,7 +208,7 @@ export function directActivities(ctx: ActivityContext) {
     async deleteItems(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
       const { cloud } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op, scope) => {
+      return ctx.runEach(input, async (op, scope) => {
         const p = payloadOf<DeleteItemOp>(op);
         const row = await mapping.get(p.ref);
         if (!row) return;
@@ -241,7 +241,7 @@ export function directActivities(ctx: ActivityContext) {
       const { cloud, connection } = await ctx.requireCloud();
       const conditional = (connection.capabilities as { conditionalWrites?: boolean } | null)?.conditionalWrites === true;
       const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
-      const scope = ctx.batchScope('direct');
+      const scope = ctx.batchScope('direct', input.lease);
       const payloads = new Map(ops.map((op) => [op.id, payloadOf<UploadOp>(op) as Payload<UploadOp> & { claimedPath?: string }]));
       const attachments = new Map((await deps.erp.getAttachments([...payloads.values()].map((p) => p.attachmentId))).map((a) => [a.id, a]));
       const known = await mapping.getMany([...payloads.values()].flatMap((p) => [p.ref, p.parentRef ?? '']));
@@ -273,8 +273,10 @@ export function directActivities(ctx: ActivityContext) {
       const settle = (i: number) => { finishing = finishing.then(() => finishGroup(groups[i]!)); };
       groups.forEach((_, i) => { if (unsettled[i] === 0) settle(i); });
 
-      await ctx.eachLimited(jobs.filter((j) => j.fresh), ctx.concurrency, scope, async (job) => {
+      const lanes = ctx.eachLimited(jobs.filter((j) => j.fresh), ctx.concurrency, scope, async (job) => {
         try {
+          // The fence before every PUT: a run that lost its lease uploads nothing more.
+          await ctx.checkLease(input.lease);
           const size = job.attachment.size;
           if (job.p.claimedPath) {
             const earlier = await cloud.stat(job.p.claimedPath);
@@ -291,17 +293,24 @@ export function directActivities(ctx: ActivityContext) {
           throw new Error(`No free name for ${wanted} after 50 tries`);
         } catch (err) {
           failed.add(job);
+          if (ctx.isLeaseLost(err)) throw err;
           await scope.failed(job.op, err);
         } finally {
           const g = groupOf.get(job)!;
           if (--unsettled[g]! === 0) settle(g);
         }
       });
-      // A stopped batch (bad credentials) leaves groups unsettled: they are retried later.
-      await finishing;
+      // A stopped batch (bad credentials, throttling) leaves groups unsettled: they are
+      // retried later. Whatever the lanes did, the groups already settling finish first,
+      // so no verification or release runs on behind a failed activity.
+      const lanesFailed = await lanes.then(() => null, (err: unknown) => err ?? new Error('an upload lane failed'));
+      const finishFailed = await finishing.then(() => null, (err: unknown) => err ?? new Error('a release group failed'));
+      if (lanesFailed) throw lanesFailed;
+      if (finishFailed) throw finishFailed;
 
       /** Verifies a group's copies with one listing per folder, records them, releases the binaries. */
       async function finishGroup(group: Job[]): Promise<void> {
+        await ctx.checkLease(input.lease);
         const toVerify = group.filter((j) => !failed.has(j));
         const folders = [...new Set(toVerify.map((j) => parentOf(j.path)))];
         const listed = new Map<string, CloudItem>();
@@ -336,6 +345,7 @@ export function directActivities(ctx: ActivityContext) {
         }
 
         const releasing = await linksFor(cloud, connection.publicUrls, verified, scope);
+        await ctx.checkLease(input.lease); // the binaries go only while this run holds the lease
         const errors = await deps.erp.replaceManyWithUrl(releasing.map((r) => ({ id: r.job.attachment.id, url: r.url })));
         const retryLater: Job[] = [];
         for (const { job } of releasing) {
@@ -368,7 +378,7 @@ export function directActivities(ctx: ActivityContext) {
     async replaceWithUrl(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
-      return ctx.runEach(input.ids, async (op, scope) => {
+      return ctx.runEach(input, async (op, scope) => {
         const p = payloadOf<ReplaceWithUrlOp>(op);
         const attachment = await deps.erp.getAttachment(p.attachmentId);
         if (!attachment || attachment.type !== 'binary') return;

@@ -63,9 +63,18 @@ export class OperationsQueue {
     return this.db.select().from(operations).where(inArray(operations.id, ids)).orderBy(asc(operations.id));
   }
 
-  async completeMany(ids: number[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` }).where(inArray(operations.id, ids));
+  /**
+   * Marks operations done. With a lease, only while that lease is the current one (the
+   * fence checked in the same statement): returns false, and marks nothing, otherwise.
+   */
+  async completeMany(ids: number[], lease?: { requestId: string; token: number }): Promise<boolean> {
+    if (ids.length === 0) return true;
+    const fenced = lease
+      ? sql`exists (select 1 from settings where id = 1 and lease_request_id = ${lease.requestId} and lease_token = ${lease.token})`
+      : sql`true`;
+    const rows = await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` })
+      .where(and(inArray(operations.id, ids), fenced)).returning({ id: operations.id });
+    return rows.length > 0 || !lease;
   }
 
   /**
@@ -73,12 +82,13 @@ export class OperationsQueue {
    * this or a later run; a permanent one, or one out of attempts, stays `failed` until an
    * admin retries it.
    */
-  async fail(id: number, message: string, retryable: boolean): Promise<'pending' | 'failed'> {
+  async fail(id: number, message: string, retryable: boolean, atLeastMs = 0): Promise<'pending' | 'failed'> {
     const [row] = await this.db.update(operations).set({
       attempts: sql`${operations.attempts} + 1`,
       lastError: message.slice(0, 2000),
       status: retryable ? sql`case when ${operations.attempts} + 1 >= ${MAX_ATTEMPTS} then 'failed' else 'pending' end` : 'failed',
-      notBefore: sql`now() + (interval '5 seconds' * power(4, ${operations.attempts}))`,
+      // Exponential back-off, or the server's Retry-After when it asks for longer.
+      notBefore: sql`now() + greatest(interval '5 seconds' * power(4, ${operations.attempts}), interval '1 millisecond' * ${Math.round(atLeastMs)})`,
       updatedAt: sql`now()`,
     }).where(eq(operations.id, id)).returning({ status: operations.status });
     return (row?.status ?? 'failed') as 'pending' | 'failed';
