@@ -69,6 +69,15 @@ export function createContext(deps: ActivityDeps) {
       return null;
     }
   };
+  /** This activity attempt's identity (run, activity, attempt), or null outside an activity. */
+  const attemptId = (): string | null => {
+    try {
+      const i = Context.current().info;
+      return `${i.workflowExecution?.runId ?? '-'}:${i.activityId}:${i.attempt}`;
+    } catch {
+      return null;
+    }
+  };
   const heartbeat = (details: unknown) => {
     try {
       Context.current().heartbeat(details);
@@ -89,6 +98,7 @@ export function createContext(deps: ActivityDeps) {
    * writes, and re-running an operation is safe by design.
    */
   function batchScope(direction: SyncDirection, lease?: Lease) {
+    const me = attemptId();
     const completed: number[] = [];
     const logs: LogEntry[] = [];
     const result: BatchResult = { done: 0, failed: 0 };
@@ -115,7 +125,11 @@ export function createContext(deps: ActivityDeps) {
         if (!isRetryable(err) || isThrottled(err)) stop ??= err;
       },
       async flush(): Promise<BatchResult> {
-        if (!(await queue.completeMany(completed.splice(0), lease))) await checkLease(lease); // throws LeaseLost
+        const ids = completed.splice(0);
+        if (!(await queue.completeMany(ids, lease, me))) {
+          await fence(lease, ids); // says why: the lease or the operations moved on
+          throw superseded();
+        }
         await deps.log.write(logs.splice(0));
         if (stop) throw toActivityFailure(stop);
         return result;
@@ -154,15 +168,15 @@ export function createContext(deps: ActivityDeps) {
    */
   async function runEach(input: BatchInput, handle: (op: OperationRow, scope: BatchScope) => Promise<void>, direction: SyncDirection, parallel = concurrency): Promise<BatchResult> {
     await checkLease(input.lease);
-    const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
+    const ops = await claimBatch(input.ids);
     const scope = batchScope(direction, input.lease);
     await eachLimited(ops, parallel, scope, async (op) => {
-      await checkLease(input.lease);
+      await fence(input.lease, [op.id]);
       try {
         await handle(op, scope);
         scope.done(op);
       } catch (err) {
-        if (isLeaseLost(err)) throw err;
+        if (isFenced(err)) throw err;
         await scope.failed(op, err);
       }
     });
@@ -193,8 +207,28 @@ export function createContext(deps: ActivityDeps) {
    * lease. A run whose lease expired (and was handed to the next sync) fails here, for good.
    * Activities called outside a sync (tests, scripts) carry no lease and are not fenced.
    */
-  function isLeaseLost(err: unknown): boolean {
-    return err instanceof ApplicationFailure && err.type === 'LeaseLost';
+  /** Stopped by a fence: the lease passed to another run, or a newer attempt took the batch. */
+  function isFenced(err: unknown): boolean {
+    return err instanceof ApplicationFailure && (err.type === 'LeaseLost' || err.type === 'AttemptSuperseded');
+  }
+
+  const superseded = () => ApplicationFailure.create({
+    type: 'AttemptSuperseded', nonRetryable: true,
+    message: 'A newer attempt of this activity took over its operations (this one was frozen or cut off): it stops without writing',
+  });
+
+  /** The pending operations of a batch, claimed for this attempt. */
+  async function claimBatch(ids: number[]): Promise<OperationRow[]> {
+    const me = attemptId();
+    if (me) await queue.claim(ids, me);
+    return (await queue.get(ids)).filter((op) => op.status === 'pending');
+  }
+
+  /** Both fences, before a write: this run still holds the lease, and these operations are still this attempt's. */
+  async function fence(lease: Lease | undefined, opIds: number[]): Promise<void> {
+    await checkLease(lease);
+    const me = attemptId();
+    if (me && (await queue.claimedByOthers(opIds, me)) > 0) throw superseded();
   }
 
   async function checkLease(lease: Lease | undefined): Promise<void> {
@@ -215,6 +249,6 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isLeaseLost,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isFenced, fence, claimBatch,
   };
 }

@@ -130,6 +130,12 @@ export const operations = pgTable('operations', {
   notBefore: timestamp('not_before', { withTimezone: true }).notNull().defaultNow(),
   lastError: text('last_error'),
   runId: text('run_id'),
+  /**
+   * The activity attempt working on it now (run, activity, attempt). A worker that froze
+   * and woke after Temporal gave its batch to a new attempt finds its operations taken,
+   * and stops before it writes.
+   */
+  claimedBy: text('claimed_by'),
   ...timestamps,
 }, (t) => [
   uniqueIndex('operations_open_dedupe_uq').on(t.dedupeKey).where(sql`status <> 'done'`),

@@ -73,6 +73,8 @@ export interface DirectSyncInput {
   mutexWorkflowId?: string;
   /** Set by the run itself when it continues as new: where the chain stands. */
   cursor?: SyncCursor;
+  /** How long the run's lease lasts without a renewal (default 60 s); the fault tests shorten it. */
+  leaseMs?: number;
 }
 
 export const progressQuery = defineQuery<SyncProgress>('progress');
@@ -82,6 +84,7 @@ export interface BackwardSyncInput {
   trigger?: string;
   mutexWorkflowId?: string;
   cursor?: SyncCursor;
+  leaseMs?: number;
 }
 
 // --- The sync mutex -----------------------------------------------------------------------

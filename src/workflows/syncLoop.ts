@@ -68,6 +68,7 @@ export async function withSyncLease<T>(
   direction: 'direct' | 'backward',
   carried: Lease | null,
   body: (lease: Lease | undefined, handOver: () => void) => Promise<T>,
+  leaseMs = LEASE_MS,
 ): Promise<T> {
   if (!mutexWorkflowId) return body(undefined, () => {});
   const info = workflowInfo();
@@ -83,14 +84,14 @@ export async function withSyncLease<T>(
   } else {
     lease = await locking.acquireLease({
       mutexWorkflowId, taskQueue: info.taskQueue,
-      request: { requestId: info.firstExecutionRunId, workflowId: info.workflowId, firstRunId: info.firstExecutionRunId, direction, leaseMs: LEASE_MS },
+      request: { requestId: info.firstExecutionRunId, workflowId: info.workflowId, firstRunId: info.firstExecutionRunId, direction, leaseMs },
     });
   }
   let holding = true;
   let handingOver = false;
   void (async () => {
     while (holding) {
-      await sleep(LEASE_MS / 3);
+      await sleep(leaseMs / 3);
       if (holding) await renew(lease);
     }
   })();
@@ -107,7 +108,7 @@ type RunBatch = (batch: BatchRef, lease: Lease | undefined, acts: ReturnType<typ
 
 export async function runSyncLoop(
   direction: 'direct' | 'backward',
-  input: { mutexWorkflowId?: string; cursor?: SyncCursor },
+  input: { mutexWorkflowId?: string; cursor?: SyncCursor; leaseMs?: number },
   plan: Plan,
   runBatch: RunBatch,
 ): Promise<SyncSummary> {
@@ -120,7 +121,7 @@ export async function runSyncLoop(
   progress.phase = cursor?.lease ? 'propagating' : 'waiting_for_lock';
   showDetails(direction, progress);
   const result = await withSyncLease(input.mutexWorkflowId, direction, cursor?.lease ?? null,
-    (lease, handOver) => propagate(direction, progress, lease, cursor, plan, runBatch, handOver));
+    (lease, handOver) => propagate(direction, progress, lease, cursor, plan, runBatch, handOver), input.leaseMs);
   if ('continueWith' in result) {
     // History stays bounded: the next run of the chain starts where this one stands.
     await continueAsNew<(i: typeof input) => Promise<SyncSummary>>({ ...input, cursor: result.continueWith });

@@ -124,7 +124,7 @@ export function directActivities(ctx: ActivityContext) {
     async createFolders(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
       const { cloud } = await ctx.requireCloud();
-      const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
+      const ops = await ctx.claimBatch(input.ids);
       const scope = ctx.batchScope('direct', input.lease);
       // Level by level (root, model folders, object folders): a parent always exists
       // before its children, and siblings are made side by side.
@@ -240,7 +240,7 @@ export function directActivities(ctx: ActivityContext) {
       await ctx.checkLease(input.lease);
       const { cloud, connection } = await ctx.requireCloud();
       const conditional = (connection.capabilities as { conditionalWrites?: boolean } | null)?.conditionalWrites === true;
-      const ops = (await queue.get(input.ids)).filter((op) => op.status === 'pending');
+      const ops = await ctx.claimBatch(input.ids);
       const scope = ctx.batchScope('direct', input.lease);
       const payloads = new Map(ops.map((op) => [op.id, payloadOf<UploadOp>(op) as Payload<UploadOp> & { claimedPath?: string }]));
       const attachments = new Map((await deps.erp.getAttachments([...payloads.values()].map((p) => p.attachmentId))).map((a) => [a.id, a]));
@@ -275,8 +275,9 @@ export function directActivities(ctx: ActivityContext) {
 
       const lanes = ctx.eachLimited(jobs.filter((j) => j.fresh), ctx.concurrency, scope, async (job) => {
         try {
-          // The fence before every PUT: a run that lost its lease uploads nothing more.
-          await ctx.checkLease(input.lease);
+          // The fences before every PUT: nothing more from a run that lost its lease, or
+          // from an attempt that woke up after Temporal gave its batch to a newer one.
+          await ctx.fence(input.lease, [job.op.id]);
           const size = job.attachment.size;
           if (job.p.claimedPath) {
             const earlier = await cloud.stat(job.p.claimedPath);
@@ -293,7 +294,7 @@ export function directActivities(ctx: ActivityContext) {
           throw new Error(`No free name for ${wanted} after 50 tries`);
         } catch (err) {
           failed.add(job);
-          if (ctx.isLeaseLost(err)) throw err;
+          if (ctx.isFenced(err)) throw err;
           await scope.failed(job.op, err);
         } finally {
           const g = groupOf.get(job)!;
@@ -310,7 +311,7 @@ export function directActivities(ctx: ActivityContext) {
 
       /** Verifies a group's copies with one listing per folder, records them, releases the binaries. */
       async function finishGroup(group: Job[]): Promise<void> {
-        await ctx.checkLease(input.lease);
+        await ctx.fence(input.lease, group.map((j) => j.op.id));
         const toVerify = group.filter((j) => !failed.has(j));
         const folders = [...new Set(toVerify.map((j) => parentOf(j.path)))];
         const listed = new Map<string, CloudItem>();
@@ -345,7 +346,7 @@ export function directActivities(ctx: ActivityContext) {
         }
 
         const releasing = await linksFor(cloud, connection.publicUrls, verified, scope);
-        await ctx.checkLease(input.lease); // the binaries go only while this run holds the lease
+        await ctx.fence(input.lease, releasing.map((r) => r.job.op.id)); // binaries go only under both fences
         const errors = await deps.erp.replaceManyWithUrl(releasing.map((r) => ({ id: r.job.attachment.id, url: r.url })));
         const retryLater: Job[] = [];
         for (const { job } of releasing) {

@@ -67,14 +67,29 @@ export class OperationsQueue {
    * Marks operations done. With a lease, only while that lease is the current one (the
    * fence checked in the same statement): returns false, and marks nothing, otherwise.
    */
-  async completeMany(ids: number[], lease?: { requestId: string; token: number }): Promise<boolean> {
+  async completeMany(ids: number[], lease?: { requestId: string; token: number }, claimedBy?: string | null): Promise<boolean> {
     if (ids.length === 0) return true;
     const fenced = lease
       ? sql`exists (select 1 from settings where id = 1 and lease_request_id = ${lease.requestId} and lease_token = ${lease.token})`
       : sql`true`;
+    const mine = claimedBy ? eq(operations.claimedBy, claimedBy) : sql`true`;
     const rows = await this.db.update(operations).set({ status: 'done', lastError: null, updatedAt: sql`now()` })
-      .where(and(inArray(operations.id, ids), fenced)).returning({ id: operations.id });
-    return rows.length > 0 || !lease;
+      .where(and(inArray(operations.id, ids), fenced, mine)).returning({ id: operations.id });
+    return rows.length === ids.length || (!lease && !claimedBy);
+  }
+
+  /** Marks pending operations as worked on by this activity attempt (see `claimedBy`). */
+  async claim(ids: number[], attempt: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.update(operations).set({ claimedBy: attempt }).where(and(inArray(operations.id, ids), eq(operations.status, 'pending')));
+  }
+
+  /** How many of `ids` another attempt has claimed since. */
+  async claimedByOthers(ids: number[], attempt: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(operations)
+      .where(and(inArray(operations.id, ids), sql`${operations.claimedBy} is distinct from ${attempt}`));
+    return row?.n ?? 0;
   }
 
   /**
