@@ -150,3 +150,15 @@ test('a lapsed lease nobody waits for is kept, and a late renewal revives it (an
   await expect(env.run(acts.createFolders, { ids: [], lease })).resolves.toEqual({ done: 0, failed: 0 });
   await release(lease);
 });
+
+test('a trigger while the other sync runs says which run it waits behind', async () => {
+  for (let i = 0; i < 40; i++) await attach(h, 'res.partner', await addRecord(h, 'res.partner', `Q${i}`), 'q.txt', `q${i}`);
+  const direct = await h.api.call('POST', '/api/sync/direct');
+  expect(direct.json.queuedBehind).toBeNull();
+  const query = `WorkflowId = '${direct.json.workflowId}' AND ExecutionStatus = 'Running'`;
+  await until(async () => { for await (const _w of h.services.temporal.workflow.list({ query })) return true; return false; });
+  const backward = await h.api.call('POST', '/api/sync/backward');
+  expect(backward.status).toBe(202);
+  expect(backward.json.queuedBehind).toBe(direct.json.workflowId);
+  await Promise.all([direct, backward].map((t) => h.services.temporal.workflow.getHandle(t.json.workflowId, t.json.runId).result()));
+});

@@ -7,6 +7,23 @@ import type { Services } from '../../services.js';
 import { ApiError, validate } from '../errors.js';
 import { directTriggerBody, logsQuery } from '../schemas.js';
 
+/**
+ * The other sync run this one will wait behind, if any (from Temporal's visibility, which
+ * needs no worker to answer): shown to whoever pressed the button.
+ */
+async function runningOtherThan(services: Services, workflowId: string): Promise<string | null> {
+  const ids = [services.workflowIds.direct, services.workflowIds.backward];
+  const query = `WorkflowType IN ('directSync', 'backwardSync') AND ExecutionStatus = 'Running' AND TaskQueue = '${services.taskQueue}'`;
+  try {
+    for await (const w of services.temporal.workflow.list({ query, pageSize: 10 })) {
+      if (w.workflowId !== workflowId && (ids.includes(w.workflowId) || w.workflowId.startsWith(`${ids[0]}-scheduled`) || w.workflowId.startsWith(`${ids[1]}-scheduled`))) return w.workflowId;
+    }
+  } catch {
+    // Visibility is a courtesy here: the trigger itself went through.
+  }
+  return null;
+}
+
 export function syncRoutes(app: FastifyInstance, services: Services): void {
   app.post('/api/sync/direct', async (request, reply) => {
     const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? request.body as Record<string, unknown> : {};
@@ -22,7 +39,7 @@ export function syncRoutes(app: FastifyInstance, services: Services): void {
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       args: [{ trigger: 'api', fullScan, mutexWorkflowId: services.workflowIds.mutex }],
     });
-    return reply.code(202).send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, queuedBehind: null });
+    return reply.code(202).send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, queuedBehind: await runningOtherThan(services, handle.workflowId) });
   });
 
   app.post('/api/sync/backward', async (request, reply) => {
@@ -39,7 +56,7 @@ export function syncRoutes(app: FastifyInstance, services: Services): void {
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       args: [{ trigger: 'api', mutexWorkflowId: services.workflowIds.mutex }],
     });
-    return reply.code(202).send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, queuedBehind: null });
+    return reply.code(202).send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, queuedBehind: await runningOtherThan(services, handle.workflowId) });
   });
 
   /** The mass-deletion guard: lets the next backward sync unlink what a run held back. */
