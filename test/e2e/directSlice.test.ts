@@ -74,6 +74,16 @@ test('a binary attachment of a record ends up in Odoo/Contacts/<record>/ and bec
     ['SyncDirection', 'direct'], ['SyncOutcome', 'completed'],
   ]));
 
+  // Each batch activity says what it does, and the run's current details where it ended.
+  const events = (await handle.fetchHistory()).events ?? [];
+  const summaries = events.filter((e) => e.activityTaskScheduledEventAttributes && e.userMetadata?.summary)
+    .map((e) => `${e.activityTaskScheduledEventAttributes!.activityType!.name}: ${JSON.parse(Buffer.from(e.userMetadata!.summary!.data!).toString())}`);
+  expect(summaries).toEqual(expect.arrayContaining(['uploadAttachments: upload 1 file to /Odoo/Contacts/Azure Interior']));
+  expect(summaries.filter((l) => l.startsWith('createFolders'))).toEqual([expect.stringMatching(/^createFolders: create 3 folders/)]);
+  const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+  expect(metadata.currentDetails).toMatch(/\*\*direct sync\*\* · completed/);
+  expect(metadata.currentDetails).toMatch(/\d+ done · 0 failed/);
+
   // The cloud password never reaches Temporal: not in inputs, results or the history.
   const history = JSON.stringify(await handle.fetchHistory());
   expect(history).not.toContain(h.dav.password);
