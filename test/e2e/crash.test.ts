@@ -14,7 +14,7 @@ import { basicAuth } from '../support/harness.js';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const RECORDS = 10;
 const PER_RECORD = 30;
-const KILLS = 3;
+const KILLS = 10;
 
 let h: Harness;
 const contents = new Map<number, string>();
@@ -63,8 +63,9 @@ test(`a worker killed ${KILLS} times at random points: every file exactly once, 
   const handle = h.services.temporal.workflow.getHandle(trigger.json.workflowId, trigger.json.runId);
   const kills: string[] = [];
   const doneOps = async () => (await h.services.database.sql`select count(*)::int as n from operations where status = 'done'`)[0]!.n as number;
-  // Random points across the run (about 600 operations: folders, uploads, releases).
-  const thresholds = Array.from({ length: KILLS }, () => 5 + Math.floor(Math.random() * 500)).sort((a, b) => a - b);
+  // Random points across the run (about 310 operations: folders and uploads, each upload
+  // released in its own batch), spread so that every kill lands while work is left.
+  const thresholds = Array.from({ length: KILLS }, () => 5 + Math.floor(Math.random() * (RECORDS * PER_RECORD - 40))).sort((a, b) => a - b);
   for (const threshold of thresholds) {
     worker = startWorkerProcess();
     const deadline = Date.now() + 120_000;
