@@ -99,10 +99,38 @@ export const recordBody = z.object({
 
 export const idParam = z.coerce.number().int().positive().max(2 ** 31 - 1);
 
-export const logsQuery = z.object({
+/** The filters every logs route takes: level, direction, model, record, time range, text. */
+const logFilters = {
   level: z.enum(['success', 'warning', 'error']).optional(),
   direction: z.enum(['direct', 'backward']).optional(),
   q: z.string().max(200).optional(),
+  model: z.string().regex(/^[a-z_][a-z0-9_.]*$/i, 'a model name like res.partner').max(128).optional(),
+  recordId: z.coerce.number().int().positive().max(2 ** 31 - 1).optional(),
+  from: z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z' }).or(z.iso.date({ message: 'an ISO 8601 date-time or date' })).transform((v) => new Date(v)).optional(),
+  to: z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time, e.g. 2026-12-31T00:00:00Z' }).or(z.iso.date({ message: 'an ISO 8601 date-time or date' })).transform((v) => new Date(v)).optional(),
+};
+const timeRange = (o: { from?: Date; to?: Date }) => !o.from || !o.to || o.from < o.to;
+
+export const logsQuery = z.strictObject({
+  ...logFilters,
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.coerce.number().int().positive().optional(),
+}).refine(timeRange, { message: 'from must be before to', path: ['from'] });
+
+export const logsSummaryQuery = z.strictObject({
+  ...logFilters,
+  groupBy: z.enum(['level', 'direction', 'month', 'day']),
+}).refine(timeRange, { message: 'from must be before to', path: ['from'] });
+
+export const logsExportQuery = z.strictObject({
+  ...logFilters,
+  format: z.enum(['csv', 'json']),
+}).refine(timeRange, { message: 'from must be before to', path: ['from'] });
+
+export const queueQuery = z.strictObject({
+  direction: z.enum(['direct', 'backward']).optional(),
+  kind: z.enum(['create_folder', 'move_folder', 'delete_item', 'upload', 'replace_with_url', 'create_link', 'update_link', 'unlink']).optional(),
+  status: z.enum(['pending', 'failed']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.coerce.number().int().positive().optional(),
 });

@@ -34,6 +34,8 @@ export function backwardActivities(ctx: ActivityContext) {
       await ctx.checkLease(input.lease);
       const { cloud } = await ctx.requireCloud();
       const settings = await getSettings(deps.db);
+      // Log retention ("Sync Logs"): rows older than the setting go, once per run.
+      await deps.log.cleanup(settings.logRetentionDays);
       const models = await ctx.activeSyncModels();
       const assigned = assignRecords(models, await ctx.matchRecords(models, 'backward'));
       const rows = await mapping.all();

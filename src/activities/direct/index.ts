@@ -64,6 +64,8 @@ export function directActivities(ctx: ActivityContext) {
       const { cloud, connection } = await ctx.requireCloud();
       const startedAt = new Date();
       const settings = await getSettings(deps.db);
+      // Log retention ("Sync Logs"): rows older than the setting go, once per run.
+      await deps.log.cleanup(settings.logRetentionDays);
       const models = await ctx.activeSyncModels();
       const caps = (connection.capabilities ?? {}) as { etagPropagation?: boolean };
       const findings = await discoverManagedFolders(cloud, mapping, {

@@ -1,11 +1,13 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
 import { getSettings } from '../../db/repos/connection.js';
 import { settings } from '../../db/schema.js';
 import type { Services } from '../../services.js';
-import { ApiError, validate } from '../errors.js';
-import { directTriggerBody, logsQuery } from '../schemas.js';
+import { ApiError, notFound, validate } from '../errors.js';
+import { directTriggerBody, idParam, logsExportQuery, logsQuery, logsSummaryQuery, queueQuery } from '../schemas.js';
+import { csvHeader, csvRow } from '../../db/repos/logs.js';
 
 /**
  * The other sync run this one will wait behind, if any (from Temporal's visibility, which
@@ -74,5 +76,61 @@ export function syncRoutes(app: FastifyInstance, services: Services): void {
       items: rows.map((r) => ({ ...r, at: r.at.toISOString() })),
       nextCursor: rows.length === query.limit ? rows[rows.length - 1]!.id : null,
     };
+  });
+
+  app.get('/api/logs/summary', async (request) => {
+    const { groupBy, ...filter } = validate(logsSummaryQuery, request.query, 'query');
+    return { groupBy, groups: await services.log.summary(filter, groupBy) };
+  });
+
+  /** A download of every matching row, streamed page by page (any size, little memory). */
+  app.get('/api/logs/export', async (request, reply) => {
+    const { format, ...filter } = validate(logsExportQuery, request.query, 'query');
+    const log = services.log;
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    async function* body(): AsyncGenerator<string> {
+      if (format === 'csv') {
+        yield csvHeader();
+        for await (const row of log.each(filter)) yield csvRow(row);
+        return;
+      }
+      yield '[';
+      let first = true;
+      for await (const row of log.each(filter)) {
+        yield `${first ? '' : ','}\n${JSON.stringify({ ...row, at: row.at.toISOString() })}`;
+        first = false;
+      }
+      yield '\n]\n';
+    }
+    return reply
+      .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="sync-logs-${stamp}.${format}"`)
+      .send(Readable.from(body()));
+  });
+
+  /** The queue: pending and failed operations, oldest first. */
+  app.get('/api/queue', async (request) => {
+    const query = validate(queueQuery, request.query, 'query');
+    const rows = await services.queue.list(query);
+    return {
+      items: rows.map((r) => ({
+        id: r.id, direction: r.direction, kind: r.kind, status: r.status, attempts: r.attempts,
+        notBefore: r.notBefore.toISOString(), lastError: r.lastError, createdAt: r.createdAt.toISOString(),
+        path: typeof (r.payload as { path?: unknown }).path === 'string' ? (r.payload as { path: string }).path : null,
+        model: (r.payload as { resModel?: string }).resModel ?? null, recordId: (r.payload as { resId?: number }).resId ?? null,
+      })),
+      nextCursor: rows.length === query.limit ? rows[rows.length - 1]!.id : null,
+    };
+  });
+
+  /** Retry one operation now: a failed one gets its attempts back, a waiting one skips its back-off. */
+  app.post('/api/queue/:id/retry', async (request) => {
+    const id = validate(idParam, (request.params as { id: string }).id, 'id');
+    const [op] = await services.queue.get([id]);
+    if (!op) throw notFound(`Operation ${id}`);
+    if (op.status === 'done') throw new ApiError(409, 'operation_done', `Operation ${id} is already done: there is nothing to retry`);
+    await services.queue.retryNow(id);
+    const [after] = await services.queue.get([id]);
+    return { id, status: after!.status, attempts: after!.attempts, notBefore: after!.notBefore.toISOString() };
   });
 }

@@ -109,6 +109,23 @@ export class OperationsQueue {
     return (row?.status ?? 'failed') as 'pending' | 'failed';
   }
 
+  /** Pending and failed operations, oldest first (keyset paging by id). */
+  async list(filter: { direction?: SyncDirection; kind?: string; status?: 'pending' | 'failed'; limit: number; cursor?: number }): Promise<OperationRow[]> {
+    const where = [filter.status ? eq(operations.status, filter.status) : sql`${operations.status} <> 'done'`];
+    if (filter.direction) where.push(eq(operations.direction, filter.direction));
+    if (filter.kind) where.push(eq(operations.kind, filter.kind));
+    if (filter.cursor) where.push(gt(operations.id, filter.cursor));
+    return this.db.select().from(operations).where(and(...where)).orderBy(asc(operations.id)).limit(filter.limit);
+  }
+
+  /** An admin's retry: the operation is due now, with its attempts back if it had failed for good. */
+  async retryNow(id: number): Promise<void> {
+    await this.db.update(operations).set({
+      status: 'pending', notBefore: sql`now()`, updatedAt: sql`now()`,
+      attempts: sql`case when ${operations.status} = 'failed' then 0 else ${operations.attempts} end`,
+    }).where(and(eq(operations.id, id), sql`${operations.status} <> 'done'`));
+  }
+
   async depth(direction?: SyncDirection): Promise<Record<string, number>> {
     const rows = await this.db.select({ kind: operations.kind, n: sql<number>`count(*)::int` }).from(operations)
       .where(and(eq(operations.status, 'pending'), direction ? eq(operations.direction, direction) : sql`true`))
