@@ -7,6 +7,7 @@ import { installErrorHandler } from './errors.js';
 import { connectionRoutes } from './routes/connection.js';
 import { recordRoutes } from './routes/records.js';
 import { syncModelRoutes } from './routes/syncModels.js';
+import { statusRoutes } from './routes/status.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { settingsRoutes } from './routes/settings.js';
 import { syncRoutes } from './routes/sync.js';
@@ -51,5 +52,6 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   syncRoutes(app, services);
   settingsRoutes(app, services);
   scheduleRoutes(app, services);
+  statusRoutes(app, services);
   return app;
 }
