@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { confirmCloud } from '../../cloud/confirm.js';
 import { CloudError } from '../../cloud/port.js';
@@ -21,6 +22,38 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
   app.put('/api/connection', async (request) => {
     const input = parseBody(connectionBody, request);
     return connectionView(await services.connections.save(input));
+  });
+
+  /**
+   * The manual's reset: stops sync and erases what the service knows about cloud items, so
+   * another cloud (or account) can be set up. Irreversible: even on the same storage the
+   * next sync creates every folder again, and attachments already turned into links are
+   * not sent again. Those links keep working: the files stay in the cloud.
+   */
+  app.post('/api/connection/reset', async (request) => {
+    if (request.body !== undefined && request.body !== null && (typeof request.body !== 'object' || Array.isArray(request.body) || Object.keys(request.body).length > 0)) {
+      throw new ApiError(422, 'invalid_fields', 'POST /api/connection/reset takes no body fields');
+    }
+    const connection = await services.connections.get();
+    if (!connection) throw new ApiError(409, 'nothing_to_reset', 'No cloud connection is configured');
+    // Running syncs are cancelled (their lease is released by their own finally) ...
+    const stopped: string[] = [];
+    const query = `WorkflowType IN ('directSync', 'backwardSync') AND ExecutionStatus = 'Running' AND TaskQueue = '${services.taskQueue}'`;
+    for await (const w of services.temporal.workflow.list({ query })) {
+      await services.temporal.workflow.getHandle(w.workflowId, w.runId).cancel().catch(() => {});
+      stopped.push(w.workflowId);
+    }
+    // ... and fenced off at once: whatever an activity of theirs still tries fails its fence.
+    const erased = await services.database.db.transaction(async (tx) => {
+      const items = await tx.execute(sql`delete from cloud_items`);
+      const ops = await tx.execute(sql`delete from operations`);
+      await tx.execute(sql`update settings set lease_request_id = null, lease_token = null, direct_cursor = null,
+        deletions_held = null, deletions_acknowledged_at = null, updated_at = now() where id = 1`);
+      await tx.execute(sql`delete from cloud_connection`);
+      return { cloudItems: items.count, operations: ops.count };
+    });
+    await services.log.write({ direction: 'direct', level: 'warning', message: `The cloud connection to ${connection.url} was reset: ${erased.cloudItems} cloud items forgotten, ${erased.operations} queued operations dropped${stopped.length ? `, ${stopped.length} running sync(s) stopped` : ''}` });
+    return { reset: true, erased, stoppedRuns: stopped };
   });
 
   app.post('/api/connection/confirm', async () => {
