@@ -162,3 +162,10 @@ const scheduleBody = z.strictObject({
 
 export const schedulesPut = z.strictObject({ direct: scheduleBody.optional(), backward: scheduleBody.optional() })
   .refine((o) => o.direct !== undefined || o.backward !== undefined, 'send direct, backward or both');
+
+export const previewQuery = z.strictObject({
+  /** How many sample folder names to render (the count is always complete). */
+  sample: z.coerce.number().int().min(1).max(100).default(10),
+  /** "If today were...": the day the periods are computed for (default: today, UTC). */
+  today: z.iso.date({ message: 'a date like 2026-12-03' }).optional(),
+});

@@ -1,10 +1,14 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { syncModels } from '../../db/schema.js';
-import type { DomainTerm } from '../../domain/types.js';
+import type { DomainTerm, ErpRecord } from '../../domain/types.js';
 import type { Services } from '../../services.js';
 import { ApiError, notFound, parseBody, validate } from '../errors.js';
-import { idParam, orderBody, syncModelBody, syncModelPatch } from '../schemas.js';
+import { idParam, orderBody, previewQuery, syncModelBody, syncModelPatch } from '../schemas.js';
+import { compileNameExpression, renderNameExpression, type CompiledNameExpression } from '../../domain/nameExpressions.js';
+import { objectFolderName } from '../../domain/naming.js';
+import { describePeriod, periodRange, periodsToDomain } from '../../domain/periods.js';
+import { recordReader } from '../../domain/records.js';
 
 type Row = typeof syncModels.$inferSelect;
 
@@ -44,6 +48,45 @@ export function syncModelRoutes(app: FastifyInstance, services: Services): void 
   });
 
   const idOf = (request: { params: unknown }) => validate(idParam, (request.params as { id: string }).id, 'id');
+
+  /**
+   * The preview the sync model form shows: how many records match now, what their folders
+   * would be called, and the manual's "if today, the periods would be..." ranges. Each
+   * problem (a name expression that does not parse, a domain the ERP refuses) is listed
+   * in `errors`, not thrown: the preview is how an admin finds them. Counts this sync
+   * model's own filters; priority against other sync models is applied at sync time.
+   */
+  app.get('/api/sync-models/:id/preview', async (request) => {
+    const id = idOf(request);
+    const query = validate(previewQuery, request.query, 'query');
+    const [row] = await db.select().from(syncModels).where(and(eq(syncModels.id, id), isNull(syncModels.deletedAt)));
+    if (!row) throw notFound(`Sync model ${id}`);
+    const today = query.today ?? new Date().toISOString().slice(0, 10);
+    const errors: string[] = [];
+    let compiled: CompiledNameExpression | null = null;
+    if (row.nameExpression) {
+      try {
+        compiled = compileNameExpression(row.nameExpression);
+      } catch (err) {
+        errors.push(`nameExpression: ${(err as Error).message}; folders get the display name`);
+      }
+    }
+    const periods = row.periods.map((p) => {
+      const r = periodRange(p, today);
+      return { field: p.field, from: r.start, to: r.end, text: describePeriod(p, today) };
+    });
+    let records: ErpRecord[] = [];
+    try {
+      records = await services.erp.searchRecords(row.model, [...row.domain, ...periodsToDomain(row.periods, today)] as DomainTerm[]);
+    } catch (err) {
+      errors.push(`domain: the ERP refused the search on ${row.model}: ${(err as Error).message}`);
+    }
+    const sample = records.slice(0, query.sample).map((r) => ({
+      id: r.id, displayName: r.displayName,
+      folderName: objectFolderName(r.displayName, compiled ? renderNameExpression(compiled, recordReader(r)) : null, r.id),
+    }));
+    return { count: records.length, today, sample, periods, errors };
+  });
 
   app.patch('/api/sync-models/:id', async (request) => {
     const id = idOf(request);
