@@ -50,6 +50,18 @@ test('links are internal /index.php/f/<fileid> links', async () => {
   expect(scan!.url).toMatch(/\/index\.php\/f\/\d+$/);
 });
 
+test('"Open Cloud Folder": the record\'s folder by file id on Nextcloud; refused clearly when there is none', async () => {
+  const r = await h.api.call('GET', `/api/records/res.partner/${azure}/cloud-folder`);
+  expect(r.status).toBe(200);
+  expect(r.json).toEqual({ url: expect.stringMatching(/\/index\.php\/f\/\d+$/), path: A });
+  const [row] = await h.services.database.sql`select file_id from cloud_items where ref = ${`object:res.partner:${azure}`}`;
+  expect(r.json.url.endsWith(`/f/${row!.file_id}`)).toBe(true);
+  const loner = await addRecord(h, 'res.users', 'Not synced');
+  expect((await h.api.call('GET', `/api/records/res.users/${loner}/cloud-folder`)).json.error.code).toBe('no_cloud_folder');
+  expect((await h.api.call('GET', '/api/records/res.partner/999999/cloud-folder')).status).toBe(404);
+  expect((await h.api.call('GET', '/api/records/res.partner/abc/cloud-folder')).status).toBe(422);
+});
+
 test('a file renamed and rewritten at once keeps its attachment (file id), which is renamed and refreshed', async () => {
   expect(await person('PUT', `${A}/notes.txt`, { body: 'v1' })).toBe(201);
   await backwardSync(h);

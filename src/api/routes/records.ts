@@ -61,6 +61,22 @@ export function recordRoutes(app: FastifyInstance, services: Services): void {
     return { model: r.model, id: r.id, name: r.displayName, displayName: r.displayName, fields: r.fields, writeDate: r.writeDate };
   });
 
+  /**
+   * The manual's "Open Cloud Folder": the record's object folder in the cloud. On Nextcloud
+   * / ownCloud the Files app link by file id (needs a login, survives renames and moves);
+   * on plain WebDAV the folder's URL.
+   */
+  app.get('/api/records/:model/:id/cloud-folder', async (request) => {
+    const { model, id } = recordParams(request);
+    if (!(await erp.getRecord(model, id))) throw notFound(`Record ${model},${id}`);
+    const [folder] = await services.database.db.select().from(cloudItems).where(eq(cloudItems.ref, `object:${model}:${id}`));
+    if (!folder) throw new ApiError(404, 'no_cloud_folder', `Record ${model},${id} has no folder in the cloud yet: it is not in a sync model's scope, or the next direct sync creates it`);
+    const opened = await services.openCloud();
+    if (!opened) throw new ApiError(409, 'cloud_not_confirmed', 'The cloud connection is not confirmed: PUT /api/connection, then POST /api/connection/confirm');
+    const item = { path: folder.path, type: 'folder' as const, size: 0, etag: folder.etag, lastModified: null, fileId: folder.fileId };
+    return { url: opened.cloud.linkFor(item), path: folder.path };
+  });
+
   app.patch('/api/records/:model/:id', async (request) => {
     const { model, id } = recordParams(request);
     const input = parseBody(recordPatch, request);
