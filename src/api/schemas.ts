@@ -169,3 +169,8 @@ export const previewQuery = z.strictObject({
   /** "If today were...": the day the periods are computed for (default: today, UTC). */
   today: z.iso.date({ message: 'a date like 2026-12-03' }).optional(),
 });
+
+export const runsQuery = z.strictObject({
+  direction: z.enum(['direct', 'backward']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});

@@ -8,9 +8,14 @@ import { connectionRoutes } from './routes/connection.js';
 import { recordRoutes } from './routes/records.js';
 import { syncModelRoutes } from './routes/syncModels.js';
 import { statusRoutes } from './routes/status.js';
+import { openApiDocument } from './openapi.js';
+
 import { scheduleRoutes } from './routes/schedules.js';
 import { settingsRoutes } from './routes/settings.js';
 import { syncRoutes } from './routes/sync.js';
+
+/** Routes without a token: liveness, and the API's own description. */
+const PUBLIC_ROUTES = new Set(['/api/health', '/api/openapi.json']);
 
 export interface ApiOptions {
   adminToken: string;
@@ -28,7 +33,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload as Readable));
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/') || request.url.split('?')[0] === '/api/health') return;
+    if (!request.url.startsWith('/api/') || PUBLIC_ROUTES.has(request.url.split('?')[0]!)) return;
     const header = request.headers.authorization ?? '';
     const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
     if (!token || !tokensEqual(token, options.adminToken)) {
@@ -53,5 +58,6 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   settingsRoutes(app, services);
   scheduleRoutes(app, services);
   statusRoutes(app, services);
+  app.get('/api/openapi.json', async () => openApiDocument());
   return app;
 }

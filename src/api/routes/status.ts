@@ -5,18 +5,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
-import { z } from 'zod';
 import { getSettings } from '../../db/repos/connection.js';
 import { DEFAULT_SCHEDULES } from '../../domain/schedules.js';
 import type { Services } from '../../services.js';
 import { describeSchedule } from '../../temporal/schedules.js';
 import { mutexStateQuery, type MutexState } from '../../workflows/shared.js';
 import { validate } from '../errors.js';
+import { runsQuery } from '../schemas.js';
 
-const runsQuery = z.strictObject({
-  direction: z.enum(['direct', 'backward']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
 
 const MUTEX_QUERY_DEADLINE_MS = 1500;
 
