@@ -14,7 +14,8 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 /** Validates a JSON body: 400 when there is no JSON object at all, 422 naming each bad field. */
 export function parseBody<T extends z.ZodType>(schema: T, request: FastifyRequest): z.infer<T> {
   const body = request.body;
-  if (body instanceof Readable || typeof body === 'string') {
+  const jsonSent = /^application\/([\w.+-]*\+)?json\b/i.test(String(request.headers['content-type'] ?? ''));
+  if (body instanceof Readable || (typeof body === 'string' && !jsonSent)) {
     if (body instanceof Readable) body.resume();
     throw new ApiError(415, 'unsupported_media_type', 'Send this request as JSON (Content-Type: application/json)');
   }

@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { getSettings } from '../../db/repos/connection.js';
 import { settings } from '../../db/schema.js';
 import type { Services } from '../../services.js';
-import { ApiError, notFound, validate } from '../errors.js';
+import { ApiError, notFound, parseBody, validate } from '../errors.js';
 import { directTriggerBody, idParam, logsExportQuery, logsQuery, logsSummaryQuery, queueQuery } from '../schemas.js';
 import { csvHeader, csvRow } from '../../db/repos/logs.js';
 
@@ -28,8 +28,8 @@ async function runningOtherThan(services: Services, workflowId: string): Promise
 
 export function syncRoutes(app: FastifyInstance, services: Services): void {
   app.post('/api/sync/direct', async (request, reply) => {
-    const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? request.body as Record<string, unknown> : {};
-    const fullScan = validate(directTriggerBody, body, 'body').fullScan;
+    // No body is an ordinary trigger; a body must be a JSON object of known fields.
+    const fullScan = request.body === undefined || request.body === null ? false : parseBody(directTriggerBody, request).fullScan;
     const connection = await services.connections.get();
     if (connection?.state !== 'confirmed') {
       throw new ApiError(409, 'cloud_not_confirmed', 'The cloud connection is not confirmed: PUT /api/connection, then POST /api/connection/confirm');
