@@ -23,3 +23,17 @@ test('the copy equals ../shared/fixtures/nextcloud wherever that is present', ()
   // Absent (a clone elsewhere), there is nothing to compare against; present, every file was compared.
   expect(shared.length === 0 || shared.length === fs.readdirSync(FIXTURES).length).toBe(true);
 });
+
+const ODOO = fileURLToPath(new URL('../fixtures/odoo/', import.meta.url));
+const SHARED_ODOO = fileURLToPath(new URL('../../../shared/fixtures/odoo/', import.meta.url));
+
+test('the copy of the Odoo 17 fixtures parses and equals ../shared/fixtures/odoo wherever that is present', () => {
+  const files = fs.readdirSync(ODOO).filter((f) => f.endsWith('.json')).sort();
+  expect(files).toEqual(expect.arrayContaining(['01_common.json', '04_attachments.json', '07_errors.json']));
+  for (const f of files) expect(() => JSON.parse(fs.readFileSync(ODOO + f, 'utf8'))).not.toThrow();
+  const shared = fs.existsSync(SHARED_ODOO) ? fs.readdirSync(SHARED_ODOO).sort() : [];
+  for (const f of shared) {
+    expect({ file: f, same: fs.readFileSync(SHARED_ODOO + f).equals(fs.readFileSync(ODOO + f)) }).toEqual({ file: f, same: true });
+  }
+  expect(shared.length === 0 || shared.length === fs.readdirSync(ODOO).length).toBe(true);
+});
