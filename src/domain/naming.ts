@@ -15,7 +15,9 @@ export const MAX_NAME_BYTES = 220;
 export function sanitizeName(raw: string, maxBytes = MAX_NAME_BYTES): string {
   const replaced = raw.normalize('NFC').replace(FORBIDDEN, '-');
   const trimmed = trimSpacesAndDots(replaced);
-  return capBytesKeepingExtension(trimmed, maxBytes);
+  // Nextcloud keeps `.part` for its own partial uploads and refuses such names; a leading
+  // dot (`.htaccess`, hidden files) is already gone with the trimming above.
+  return capBytesKeepingExtension(trimmed, maxBytes).replace(/\.(part)$/i, '-$1');
 }
 
 function trimSpacesAndDots(s: string): string {

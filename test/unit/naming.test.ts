@@ -43,3 +43,11 @@ describe('objectFolderName', () => {
 test('joinCloudPath', () => {
   expect(joinCloudPath('/Odoo/', 'Contacts', 'Azure Interior')).toBe('/Odoo/Contacts/Azure Interior');
 });
+
+test('names Nextcloud keeps for itself never reach it: ".part" endings, ".htaccess"', () => {
+  expect(sanitizeName('upload.part')).toBe('upload-part');
+  expect(sanitizeName('UPLOAD.PART')).toBe('UPLOAD-PART');
+  expect(sanitizeName('part.pdf')).toBe('part.pdf');
+  expect(sanitizeName('.htaccess')).toBe('htaccess');
+  expect(sanitizeName('line\nbreak\\slash')).toBe('line-break-slash');
+});
