@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to run and test the service: node modules, the
-# Temporal CLI, Apache httpd with mod_dav (tests only). Safe to run again.
+# Temporal CLI, Apache httpd with mod_dav and Chromium (tests only). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +22,13 @@ if [ "${SKIP_APACHE:-}" != 1 ] && [ ! -x /usr/sbin/apache2 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq apache2 apache2-utils >/dev/null
+fi
+
+if [ "${SKIP_CHROMIUM:-}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
+  # test/e2e/admin.browser.test.ts drives Debian's Chromium with playwright-core (which
+  # downloads no browser of its own).
+  echo "setup: installing Chromium (Debian chromium) for the admin pages' browser test"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi

@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { settingsRoutes } from './routes/settings.js';
 import { syncRoutes } from './routes/sync.js';
+import { adminRoutes } from '../admin/routes.js';
 
 /** Routes without a token: liveness, and the API's own description. */
 const PUBLIC_ROUTES = new Set(['/api/health', '/api/openapi.json']);
@@ -58,6 +59,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   settingsRoutes(app, services);
   scheduleRoutes(app, services);
   statusRoutes(app, services);
+  adminRoutes(app, services, { adminToken: options.adminToken });
   app.get('/api/openapi.json', async () => openApiDocument());
   return app;
 }
