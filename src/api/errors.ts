@@ -48,9 +48,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const code = fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
-        : fe.code?.startsWith('FST_ERR_CTP') || fe.statusCode === 400 ? 'malformed_body'
-        : fe.statusCode === 413 ? 'payload_too_large' : 'bad_request';
+      const code = fe.statusCode === 413 ? 'payload_too_large'
+        : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
+        : fe.code?.startsWith('FST_ERR_CTP') || fe.statusCode === 400 ? 'malformed_body' : 'bad_request';
       return reply.code(fe.statusCode).send({ error: { code, message: fe.message } });
     }
     request.log.error({ err }, 'unhandled error');

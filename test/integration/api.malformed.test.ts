@@ -66,3 +66,12 @@ test('a trigger body that is not a JSON object is refused as such, not taken for
     expect({ body, status: r.status, code: r.json.error.code }).toEqual({ body, status: 400, code: 'malformed_body' });
   }
 });
+
+test.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: an oversize body (over 1 MiB) is a 413 and changes nothing', async (_name, route) => {
+  const url = route.path.replace('{id}', String(route.path.startsWith('/api/sync-models') ? ids.syncModel : route.path.startsWith('/api/attachments') ? ids.attachment : ids.record))
+    .replace('{model}', 'res.partner');
+  const before = await snapshot();
+  const r = await h.api.call(route.method, url, JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) }), { 'content-type': 'application/json' });
+  expect({ status: r.status, code: r.json?.error?.code }).toEqual({ status: 413, code: 'payload_too_large' });
+  expect(await snapshot()).toBe(before);
+});
