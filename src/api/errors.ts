@@ -30,8 +30,12 @@ export function validate<T extends z.ZodType>(schema: T, value: unknown, what = 
   if (!parsed.success) {
     const fields: Record<string, string> = {};
     for (const issue of parsed.error.issues) {
-      const key = issue.path.length ? issue.path.join('.') : what;
-      fields[key] ??= issue.message;
+      // An unknown field is named itself, not its parent object.
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+      for (const p of keys) {
+        const key = p.length ? p.join('.') : what;
+        fields[key] ??= issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+      }
     }
     throw new ApiError(422, 'invalid_fields', `Invalid ${what}: ${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join('; ')}`, { fields });
   }

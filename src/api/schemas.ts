@@ -174,3 +174,15 @@ export const runsQuery = z.strictObject({
   direction: z.enum(['direct', 'backward']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
+
+/** PUT /api/erp: the builtin store, or an Odoo over its external API. */
+export const erpBody = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('builtin') }),
+  z.strictObject({
+    kind: z.literal('odoo'),
+    url: z.url({ protocol: /^https?$/, message: 'an http(s) URL such as https://erp.example.com' }).max(2000),
+    database: z.string().trim().min(1, 'must not be empty').max(63).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
+    username: z.string().trim().min(1, 'must not be empty').max(256),
+    apiKey: z.string().min(1, 'must not be empty').max(512),
+  }),
+], { error: 'kind must be "builtin" or "odoo"' });

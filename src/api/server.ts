@@ -8,6 +8,7 @@ import { connectionRoutes } from './routes/connection.js';
 import { recordRoutes } from './routes/records.js';
 import { syncModelRoutes } from './routes/syncModels.js';
 import { statusRoutes } from './routes/status.js';
+import { erpRoutes } from './routes/erp.js';
 import { openApiDocument } from './openapi.js';
 
 import { scheduleRoutes } from './routes/schedules.js';
@@ -59,6 +60,7 @@ export async function buildApi(services: Services, options: ApiOptions): Promise
   settingsRoutes(app, services);
   scheduleRoutes(app, services);
   statusRoutes(app, services);
+  erpRoutes(app, services);
   adminRoutes(app, services, { adminToken: options.adminToken });
   app.get('/api/openapi.json', async () => openApiDocument());
   return app;

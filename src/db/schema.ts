@@ -45,6 +45,26 @@ export const cloudConnection = pgTable('cloud_connection', {
   ...timestamps,
 });
 
+/**
+ * One row (id = 1) when an Odoo is configured as the ERP; none means the builtin store.
+ * The API key is sealed (see src/secrets).
+ */
+export const erpConnection = pgTable('erp_connection', {
+  id: integer('id').primaryKey().default(1),
+  kind: text('kind', { enum: ['odoo'] }).notNull(),
+  url: text('url').notNull(),
+  database: text('database').notNull(),
+  username: text('username').notNull(),
+  apiKeySealed: text('api_key_sealed').notNull(),
+  state: text('state', { enum: ['draft', 'confirmed', 'error'] }).notNull().default('draft'),
+  lastError: text('last_error'),
+  /** What the confirm step found: server version and protocol (`17.0`, `jsonrpc`). */
+  serverVersion: text('server_version'),
+  protocol: text('protocol'),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  ...timestamps,
+});
+
 /** "Odoo models to sync": ordered by `sequence`, lowest first (highest priority). */
 export const syncModels = pgTable('sync_models', {
   id: serial('id').primaryKey(),

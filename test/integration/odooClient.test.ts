@@ -5,15 +5,11 @@
  * login and error handling end to end; plus what the recordings cannot show (a 502 from a
  * proxy, an Odoo that does not answer, a 19+ server's JSON-2 endpoint).
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { classifyOdooError, OdooClient, OdooError, type OdooErrorKind } from '../../src/erp/odoo/client.js';
+import { exchange, path, replayServer, rpc } from '../support/odooReplay.js';
 
-const FIXTURES = new URL('../fixtures/odoo/', import.meta.url);
-interface Exchange { name: string; request: { method: string; path: string; json?: { params?: { service?: string; method?: string; args?: unknown[] } } }; response: { status: number; headers: Record<string, string>; json?: any; body_text?: string; body_text_first_300_chars?: string } }
-const scenario = (file: string) => JSON.parse(fs.readFileSync(new URL(file, FIXTURES), 'utf8')) as { exchanges: Exchange[] };
-const exchange = (file: string, name: string) => scenario(file).exchanges.find((e) => e.name === name)!;
 
 test.each<[string, OdooErrorKind]>([
   ['bad field in domain', 'bad_request'], ['bad field in fields', 'bad_request'], ['invalid operator in domain', 'bad_request'],
@@ -33,38 +29,6 @@ test('concurrent-update errors are retryable, the rest are not', () => {
   expect(new OdooError(classifyOdooError('psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update'), 'x').retryable).toBe(true);
   expect(new OdooError(classifyOdooError('odoo.exceptions.AccessError', 'no'), 'x').retryable).toBe(false);
 });
-
-/** A local server answering with recorded responses, chosen by path and JSON-RPC service.method. */
-async function replayServer(routes: Array<(req: { method: string; path: string; body: any }) => { status: number; headers: Record<string, string>; body: string } | null>) {
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => { raw += c; });
-    req.on('end', () => {
-      const body = raw ? JSON.parse(raw) : null;
-      seen.push(`${req.method} ${req.url} ${body?.params ? `${body.params.service}.${body.params.method}` : ''}`.trim());
-      for (const route of routes) {
-        const answer = route({ method: req.method!, path: req.url!, body });
-        if (answer) {
-          res.writeHead(answer.status, answer.headers).end(answer.body);
-          return;
-        }
-      }
-      res.writeHead(500).end('no recorded answer');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-const recorded = (e: Exchange, id?: number) => ({
-  status: e.response.status,
-  headers: { 'content-type': e.response.headers['Content-Type'] ?? e.response.headers['content-type'] ?? 'text/html' },
-  body: e.response.json !== undefined ? JSON.stringify(id === undefined ? e.response.json : { ...e.response.json, id }) : (e.response.body_text ?? e.response.body_text_first_300_chars ?? ''),
-});
-const rpc = (service: string, method: string, e: Exchange) => (req: { method: string; path: string; body: any }) =>
-  req.path === '/jsonrpc' && req.body?.params?.service === service && req.body?.params?.method === method ? recorded(e, req.body.id) : null;
-const path = (p: string, e: Exchange) => (req: { path: string }) => (req.path === p ? recorded(e) : null);
 
 test('Odoo 17: /web/version is 404, so common.version decides: JSON-RPC; login gives the uid; execute_kw errors are typed', async () => {
   const srv = await replayServer([

@@ -1,0 +1,62 @@
+/**
+ * `GET | PUT /api/erp`, `POST /api/erp/confirm`: which ERP the service syncs. The builtin
+ * store is the default and needs nothing; an Odoo is saved (the API key sealed, never
+ * returned), then confirmed: reachable, an Odoo of a supported version, the login, and
+ * the right to read attachments.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { erpConnection } from '../../db/schema.js';
+import { confirmOdoo, ErpConfirmError } from '../../erp/odoo/confirm.js';
+import type { Services } from '../../services.js';
+import { ApiError, parseBody } from '../errors.js';
+import { erpBody } from '../schemas.js';
+
+type Row = typeof erpConnection.$inferSelect;
+
+/** `inUse` is the ERP the syncs work with now (the Odoo adapter arrives with issue 7; until then, the builtin store). */
+function erpView(row: Row | undefined, inUse: string) {
+  if (!row) return { kind: 'builtin', state: 'confirmed', inUse };
+  return {
+    inUse, kind: row.kind, url: row.url, database: row.database, username: row.username, state: row.state,
+    lastError: row.lastError, version: row.serverVersion, protocol: row.protocol, confirmedAt: row.confirmedAt?.toISOString() ?? null,
+  };
+}
+
+export function erpRoutes(app: FastifyInstance, services: Services): void {
+  const { db } = services.database;
+  const get = async () => (await db.select().from(erpConnection).where(eq(erpConnection.id, 1)))[0];
+
+  app.get('/api/erp', async () => erpView(await get(), services.erp.kind));
+
+  app.put('/api/erp', async (request) => {
+    const input = parseBody(erpBody, request);
+    if (input.kind === 'builtin') {
+      await db.delete(erpConnection);
+      return erpView(undefined, services.erp.kind);
+    }
+    const values = {
+      kind: 'odoo' as const, url: input.url.replace(/\/+$/, ''), database: input.database, username: input.username,
+      apiKeySealed: services.secrets.seal(input.apiKey), state: 'draft' as const, lastError: null, serverVersion: null, protocol: null, confirmedAt: null,
+    };
+    const [row] = await db.insert(erpConnection).values({ id: 1, ...values })
+      .onConflictDoUpdate({ target: erpConnection.id, set: { ...values, updatedAt: sql`now()` } }).returning();
+    return erpView(row, services.erp.kind);
+  });
+
+  app.post('/api/erp/confirm', async () => {
+    const row = await get();
+    if (!row) return erpView(undefined, services.erp.kind);
+    try {
+      const found = await confirmOdoo({ url: row.url, database: row.database, username: row.username, apiKey: services.secrets.open(row.apiKeySealed) });
+      const [done] = await db.update(erpConnection).set({
+        state: 'confirmed', lastError: null, serverVersion: found.serverVersion, protocol: found.protocol, confirmedAt: sql`now()`, updatedAt: sql`now()`,
+      }).where(eq(erpConnection.id, 1)).returning();
+      return erpView(done, services.erp.kind);
+    } catch (err) {
+      if (!(err instanceof ErpConfirmError)) throw err;
+      await db.update(erpConnection).set({ state: 'error', lastError: err.message, updatedAt: sql`now()` }).where(eq(erpConnection.id, 1));
+      throw new ApiError(422, err.code, err.message);
+    }
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * `GET | PUT /api/erp`, `POST /api/erp/confirm`: the builtin store by default; an Odoo saved
+ * with its API key sealed and never returned, and confirmed against recorded Odoo 17
+ * answers (test/fixtures/odoo), each failure with its own code.
+ */
+import { createHarness, type Harness } from '../support/harness.js';
+import { exchange, path, replayServer, rpc } from '../support/odooReplay.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const odoo = (url: string, over: Record<string, unknown> = {}) => ({ kind: 'odoo', url, database: 'odootest', username: 'admin', apiKey: 'secret-api-key-123', ...over });
+const ok = (result: unknown) => (req: { path: string; body: any }) => (req.path === '/jsonrpc' && req.body?.params?.method === 'execute_kw'
+  ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: req.body.id, result }) } : null);
+const odoo17 = [
+  path('/web/version', exchange('09_http_version_endpoints.json', 'GET /web/version')),
+  rpc('common', 'version', exchange('01_common.json', 'common.version')),
+];
+
+test('the builtin store by default; bad bodies are refused by field and change nothing', async () => {
+  expect((await h.api.call('GET', '/api/erp')).json).toEqual({ kind: 'builtin', state: 'confirmed', inUse: 'builtin' });
+  for (const [body, field] of [
+    [{ kind: 'sap' }, 'kind'], [{ kind: 'odoo', url: 'ftp://x', database: 'd', username: 'u', apiKey: 'k' }, 'url'],
+    [{ kind: 'odoo', url: 'https://erp.test', database: 'bad db', username: 'u', apiKey: 'k' }, 'database'],
+    [{ kind: 'odoo', url: 'https://erp.test', database: 'd', username: '', apiKey: 'k' }, 'username'],
+    [{ kind: 'odoo', url: 'https://erp.test', database: 'd', username: 'u' }, 'apiKey'],
+    [{ kind: 'builtin', url: 'https://erp.test' }, 'url'],
+  ] as const) {
+    const r = await h.api.call('PUT', '/api/erp', body);
+    expect({ field, status: r.status, code: r.json.error.code }).toEqual({ field, status: 422, code: 'invalid_fields' });
+    expect(Object.keys(r.json.error.details.fields).join(' ')).toMatch(field === 'kind' ? /kind|body/ : new RegExp(field));
+  }
+  expect((await h.api.call('GET', '/api/erp')).json.kind).toBe('builtin');
+});
+
+test('an Odoo is saved as draft with its key sealed, never shown; confirm finds version and protocol', async () => {
+  const srv = await replayServer([...odoo17, rpc('common', 'authenticate', exchange('01_common.json', 'common.authenticate with API key')), ok(0)]);
+  try {
+    const put = await h.api.call('PUT', '/api/erp', odoo(srv.url + '/'));
+    expect(put.json).toMatchObject({ kind: 'odoo', url: srv.url, database: 'odootest', username: 'admin', state: 'draft', inUse: 'builtin' });
+    expect(JSON.stringify(put.json)).not.toContain('secret-api-key-123');
+    const [row] = await h.services.database.sql`select api_key_sealed from erp_connection`;
+    expect(row!.api_key_sealed).not.toContain('secret-api-key-123');
+    const confirmed = await h.api.call('POST', '/api/erp/confirm');
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.json).toMatchObject({ state: 'confirmed', version: '17.0', protocol: 'jsonrpc', confirmedAt: expect.any(String), lastError: null });
+    expect(JSON.stringify((await h.api.call('GET', '/api/erp')).json)).not.toContain('secret-api-key-123');
+    expect(srv.seen).toEqual(['GET /web/version', 'POST /jsonrpc common.version', 'POST /jsonrpc common.authenticate', 'POST /jsonrpc object.execute_kw']);
+  } finally {
+    await srv.close();
+  }
+});
+
+test.each([
+  ['a wrong API key', [...odoo17, rpc('common', 'authenticate', exchange('01_common.json', 'common.authenticate with wrong API key'))], 'erp_auth_failed', /refused the login of "admin" on database "odootest"/],
+  ['a user without access to attachments', [...odoo17, rpc('common', 'authenticate', exchange('01_common.json', 'common.authenticate with API key')), rpc('object', 'execute_kw', exchange('07_errors.json', 'portal user: search_read ir.attachment'))], 'erp_forbidden', /may not read attachments: Odoo: You are not allowed to access 'Attachment'/],
+  ['an unknown database', [...odoo17, rpc('common', 'authenticate', exchange('07_errors.json', 'unknown database in common.authenticate'))], 'erp_bad_database', /no database "odootest"/],
+  ['a web server that is no Odoo', [() => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>hello</html>' })], 'erp_not_odoo', /does not answer like an Odoo/],
+])('confirm with %s: 422 %s, the state says error with the reason', async (_what, routes, code, message) => {
+  const srv = await replayServer(routes);
+  try {
+    await h.api.call('PUT', '/api/erp', odoo(srv.url));
+    const r = await h.api.call('POST', '/api/erp/confirm');
+    expect({ status: r.status, code: r.json.error.code }).toEqual({ status: 422, code });
+    expect(r.json.error.message).toMatch(message);
+    expect((await h.api.call('GET', '/api/erp')).json).toMatchObject({ state: 'error', lastError: r.json.error.message });
+  } finally {
+    await srv.close();
+  }
+});
+
+test('an Odoo nobody answers for: erp_unreachable; back to builtin forgets the Odoo', async () => {
+  await h.api.call('PUT', '/api/erp', odoo('http://127.0.0.1:9'));
+  const r = await h.api.call('POST', '/api/erp/confirm');
+  expect(r.json.error.code).toBe('erp_unreachable');
+  expect((await h.api.call('PUT', '/api/erp', { kind: 'builtin' })).json).toEqual({ kind: 'builtin', state: 'confirmed', inUse: 'builtin' });
+  const [{ n }] = await h.services.database.sql`select count(*)::int as n from erp_connection` as unknown as [{ n: number }];
+  expect(n).toBe(0);
+});
