@@ -25,7 +25,20 @@ export interface CloudCapabilities {
   conditionalWrites: boolean;
   etagPropagation: boolean;
   depthInfinity: boolean;
+  /** The OCS share API is on (files_sharing.api_enabled). */
   shares: boolean;
+  /** Public link shares are allowed (files_sharing.public.enabled). */
+  publicShares?: boolean;
+  /** Chunked upload version (dav.chunking, e.g. "1.0"), or null. */
+  chunking?: string | null;
+  /** Bulk upload version (dav.bulkupload, e.g. "1.0"), or null. */
+  bulkUpload?: string | null;
+  /** Names the server refuses (files.blacklisted_files, files.forbidden_filenames). */
+  forbiddenNames?: string[];
+  /** Characters the server refuses in names (files.forbidden_filename_characters). */
+  forbiddenCharacters?: string[];
+  /** Deleted files go to a trash bin (files.undelete). */
+  trashbin?: boolean;
 }
 
 export interface CloudPort {

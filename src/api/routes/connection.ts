@@ -65,8 +65,8 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
       // moved by the next direct sync, not made anew next to the old one.
       const mappedRoot = await new MappingRepo(services.database.db).get('root');
       const capabilities = await confirmCloud(cloud, mappedRoot?.path ?? joinCloudPath(row.rootFolder));
-      if (row.publicUrls && !capabilities.shares) {
-        throw new ApiError(422, 'public_urls_unsupported', 'This server has no share API (it is plain WebDAV): public links need Nextcloud or ownCloud. Save the connection with publicUrls: false.');
+      if (row.publicUrls && !(capabilities.shares && capabilities.publicShares !== false)) {
+        throw new ApiError(422, 'public_urls_unsupported', capabilities.shares ? 'This server does not allow public link shares (files_sharing.public.enabled is off): save the connection with publicUrls: false, or allow public links on the server.' : 'This server has no share API (it is plain WebDAV): public links need Nextcloud or ownCloud. Save the connection with publicUrls: false.');
       }
       await services.connections.markConfirmed(capabilities);
     } catch (err) {

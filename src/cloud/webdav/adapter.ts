@@ -262,7 +262,7 @@ export class WebDavCloud implements CloudPort {
       }
     }
     const isNc = product !== 'webdav';
-    return {
+    const found: CloudCapabilities = {
       product,
       version,
       fileIds: root.fileId !== null,
@@ -270,6 +270,36 @@ export class WebDavCloud implements CloudPort {
       etagPropagation: isNc,
       depthInfinity: isNc,
       shares: isNc,
+    };
+    if (isNc) Object.assign(found, await this.ocsCapabilities());
+    return found;
+  }
+
+  /**
+   * What the server says it offers (`/ocs/v2.php/cloud/capabilities`, as the desktop
+   * client reads it): chunking, bulk upload, sharing, forbidden names and characters.
+   */
+  private async ocsCapabilities(): Promise<Partial<CloudCapabilities>> {
+    const davIdx = this.base.pathname.indexOf('/remote.php/');
+    const url = new URL(`${this.base.pathname.slice(0, davIdx)}/ocs/v2.php/cloud/capabilities`, this.base);
+    url.search = 'format=json';
+    const data = await this.ocs(url, {
+      headers: {
+        'OCS-APIRequest': 'true', Accept: 'application/json',
+        Authorization: 'Basic ' + Buffer.from(`${this.settings.username}:${this.settings.password}`).toString('base64'),
+      },
+    }, 'read the server capabilities') as { capabilities?: Record<string, any>; version?: { string?: string } } | null;
+    const c = data?.capabilities ?? {};
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    return {
+      ...(data?.version?.string ? { version: data.version.string } : {}),
+      shares: c.files_sharing?.api_enabled === true,
+      publicShares: c.files_sharing?.public?.enabled === true,
+      chunking: typeof c.dav?.chunking === 'string' ? c.dav.chunking : null,
+      bulkUpload: typeof c.dav?.bulkupload === 'string' ? c.dav.bulkupload : null,
+      forbiddenNames: [...new Set([...strings(c.files?.blacklisted_files), ...strings(c.files?.forbidden_filenames)])],
+      forbiddenCharacters: strings(c.files?.forbidden_filename_characters),
+      trashbin: c.files?.undelete === true,
     };
   }
 }
