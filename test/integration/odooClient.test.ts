@@ -25,6 +25,10 @@ test.each<[string, OdooErrorKind]>([
   expect(classifyOdooError(data.name, data.message)).toBe(kind);
 });
 
+test('Odoo 19 answers a wrong key with werkzeug\'s Unauthorized: access_denied', () => {
+  expect(classifyOdooError('werkzeug.exceptions.Unauthorized', 'Invalid apikey')).toBe('access_denied');
+});
+
 test('concurrent-update errors are retryable, the rest are not', () => {
   expect(new OdooError(classifyOdooError('psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update'), 'x').retryable).toBe(true);
   expect(new OdooError(classifyOdooError('odoo.exceptions.AccessError', 'no'), 'x').retryable).toBe(false);
@@ -102,6 +106,8 @@ test('Odoo 19+: /web/version answers JSON, calls go to JSON-2 with the API key a
     expect(await client.call('res.partner', 'search_read', { kwargs: { domain: [['id', '=', 3]], fields: ['display_name'] } })).toEqual([{ id: 3, display_name: 'Mitchell Admin' }]);
     expect(bodies).toEqual([{ domain: [['id', '=', 3]], fields: ['display_name'] }]);
     await expect(client.call('res.partner', 'write', { ids: [3], kwargs: { vals: { name: 'x' } } })).rejects.toMatchObject({ kind: 'access_error', httpStatus: 403, message: 'Odoo: no write' });
+    // A positional argument has no place in JSON-2: refused, not dropped.
+    await expect(client.call('res.partner', 'search', { args: [[['id', '=', 3]]] })).rejects.toMatchObject({ kind: 'bad_request', message: expect.stringMatching(/named arguments only/) });
   } finally {
     await srv.close();
   }

@@ -75,7 +75,7 @@ interface RpcEnvelope {
 /** Maps Odoo's exception name (and message) to what the service does about it. */
 export function classifyOdooError(name: string | undefined, message: string): OdooErrorKind {
   const n = name ?? '';
-  if (/AccessDenied$/.test(n)) return 'access_denied';
+  if (/AccessDenied$|werkzeug\.exceptions\.Unauthorized$/.test(n)) return 'access_denied';
   if (/AccessError$/.test(n)) return 'access_error';
   if (/MissingError$/.test(n)) return 'missing_record';
   if (/(UserError|ValidationError|RedirectWarning|Warning)$/.test(n)) {
@@ -151,6 +151,8 @@ export class OdooClient {
   async call<T = unknown>(model: string, method: string, opts: { ids?: number[]; kwargs?: Record<string, unknown>; args?: unknown[] } = {}): Promise<T> {
     const { protocol } = await this.version();
     if (protocol === 'json2') {
+      // JSON-2 takes named arguments only: a positional one would be dropped, silently widening a search.
+      if (opts.args?.length) throw new OdooError('bad_request', `${model}.${method}: JSON-2 (Odoo 19+) takes named arguments only; pass kwargs`);
       const body = { ...(opts.ids ? { ids: opts.ids } : {}), ...opts.kwargs };
       return await this.http('POST', `json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`, body, {
         authorization: `bearer ${this.settings.apiKey}`, 'x-odoo-database': this.settings.database,
@@ -170,10 +172,11 @@ export class OdooClient {
       const message = envelope.error.data?.message || envelope.error.message || 'Odoo error';
       throw new OdooError(classifyOdooError(name, message), `Odoo: ${message}`, name ?? null, 200);
     }
-    if (!envelope || typeof envelope !== 'object' || !('result' in envelope)) {
-      throw new OdooError('configuration', `POST /jsonrpc answered without a JSON-RPC result: is ${this.base.origin} an Odoo?`);
+    if (!envelope || typeof envelope !== 'object' || (envelope as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
+      throw new OdooError('configuration', `POST /jsonrpc answered without a JSON-RPC envelope: is ${this.base.origin} an Odoo?`);
     }
-    return envelope.result;
+    // A method that returns None answers an envelope without `result`.
+    return envelope.result ?? null;
   }
 
   /** An HTTP exchange with timeout and retries; JSON in, JSON out. */
@@ -224,7 +227,8 @@ export class OdooClient {
       if (!res.ok) {
         // JSON-2 errors: {name, message, arguments, context, debug} with a 4xx/5xx status.
         const e = json as { name?: string; message?: string };
-        const kind = e.name ? classifyOdooError(e.name, e.message ?? '') : res.status === 401 || res.status === 403 ? 'access_denied' : res.status === 404 ? 'configuration' : 'bad_request';
+        const kind = res.status === 401 ? 'access_denied'
+          : e.name ? classifyOdooError(e.name, e.message ?? '') : res.status === 403 ? 'access_denied' : res.status === 404 ? 'configuration' : 'bad_request';
         throw new OdooError(kind, `Odoo: ${e.message ?? `HTTP ${res.status}`}`, e.name ?? null, res.status);
       }
       return json;
