@@ -1,0 +1,258 @@
+/**
+ * The ERP port on a real Odoo (14-19), over its external API (src/erp/odoo/client.ts).
+ * What it relies on, each shown by the recorded Odoo 17 exchanges (test/fixtures/odoo):
+ * - records are read by keyset paging on id, named by `display_name` (readable, never
+ *   searched: a display_name leaf is silently ignored by Odoo 17);
+ * - `write_date` comes back in UTC, 'YYYY-MM-DD HH:MM:SS', truncated to the second, so
+ *   change detection asks `>=` with an overlap (the caller's cursor already has one);
+ * - attachments are `ir.attachment` rows with `res_model`/`res_id` (Odoo adds the
+ *   implicit `res_field = False`, so field binaries such as avatars never show), listed
+ *   with `bin_size` so no content travels;
+ * - content streams from `/web/content/<id>` with a token from `generate_access_token`,
+ *   falling back to `datas` (base64, whole) where the route answers otherwise;
+ * - `write({type: 'url', url})` alone keeps the binary; `raw: false` clears it (14-19),
+ *   and a read-back must show `store_fname` empty and `file_size` 0 before a release is done;
+ * - `read` drops missing ids silently, `write` on a missing attachment answers true, and
+ *   `unlink` of a missing one is a MissingError: each is turned into the port's meaning.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
+import { ErpError, type ErpPort } from '../port.js';
+import { OdooClient, OdooError, type OdooSettings } from './client.js';
+
+const PAGE = 1000;
+const ATTACHMENT_FIELDS = ['name', 'type', 'url', 'mimetype', 'file_size', 'checksum', 'store_fname', 'res_model', 'res_id'];
+/** Folder links (backward sync) are URL attachments with this mimetype. */
+export const FOLDER_MIMETYPE = 'inode/directory';
+/**
+ * Mimetypes Odoo's viewer opens from the attachment's URL: a URL attachment keeping one
+ * would have Odoo fetch the cloud's HTML page as a PDF or an image, and show garbage.
+ */
+const PREVIEWED = /^(application\/pdf|image\/|video\/|audio\/)/;
+
+interface AttachmentRow {
+  id: number; name: string; type: 'binary' | 'url'; url: string | false; mimetype: string | false; file_size: number;
+  checksum: string | false; store_fname: string | false; res_model: string | false; res_id: number | false;
+}
+
+/** Odoo's 'YYYY-MM-DD HH:MM:SS' (UTC) as ISO 8601. */
+export function odooDateToIso(value: unknown): string {
+  if (typeof value !== 'string' || !value) return new Date(0).toISOString();
+  return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
+}
+
+/** ISO 8601 as Odoo's datetime format, for domain values. */
+export function isoToOdooDate(iso: string): string {
+  return new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export class OdooErp implements ErpPort {
+  readonly kind = 'odoo' as const;
+  readonly client: OdooClient;
+
+  private readonly page: number;
+
+  constructor(private readonly settings: OdooSettings, opts: { pageSize?: number } = {}) {
+    this.client = new OdooClient(settings);
+    this.page = opts.pageSize ?? PAGE;
+  }
+
+  async searchRecords(model: string, domain: DomainTerm[]): Promise<ErpRecord[]> {
+    const out: ErpRecord[] = [];
+    for (let last = 0; ;) {
+      const rows = await this.call<Array<Record<string, unknown> & { id: number }>>(model, 'search_read', {
+        kwargs: { domain: [...domain, ['id', '>', last]], fields: ['display_name', 'write_date'], order: 'id asc', limit: this.page },
+      });
+      for (const r of rows) {
+        const { id, display_name: displayName, write_date: writeDate, ...fields } = r;
+        out.push({ model, id, displayName: typeof displayName === 'string' ? displayName : `${model},${id}`, fields, writeDate: odooDateToIso(writeDate) });
+      }
+      if (rows.length < this.page) return out;
+      last = rows[rows.length - 1]!.id;
+    }
+  }
+
+  async listAttachments(resModel: string, resIds: number[], opts: { changedSince?: string } = {}): Promise<ErpAttachment[]> {
+    const out: ErpAttachment[] = [];
+    for (const chunk of chunks(resIds, PAGE)) {
+      const domain: unknown[] = [['res_model', '=', resModel], ['res_id', 'in', chunk]];
+      if (opts.changedSince) domain.push(['write_date', '>=', isoToOdooDate(opts.changedSince)]);
+      for (let last = 0; ;) {
+        const rows = await this.readAttachments([...domain, ['id', '>', last]]);
+        out.push(...rows);
+        if (rows.length < this.page) break;
+        last = rows[rows.length - 1]!.id;
+      }
+    }
+    return out;
+  }
+
+  async existingRecordIds(model: string, ids: number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    // Archived records still exist: they are not deletions.
+    for (const chunk of chunks(ids, PAGE)) {
+      for (const id of await this.call<number[]>(model, 'search', { kwargs: { domain: [['id', 'in', chunk]], context: { active_test: false } } })) found.add(id);
+    }
+    return found;
+  }
+
+  async existingAttachmentIds(ids: number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (const chunk of chunks(ids, PAGE)) {
+      for (const id of await this.call<number[]>('ir.attachment', 'search', { kwargs: { domain: [['id', 'in', chunk]] } })) found.add(id);
+    }
+    return found;
+  }
+
+  async getAttachment(id: number): Promise<ErpAttachment | null> {
+    return (await this.getAttachments([id]))[0] ?? null;
+  }
+
+  async getAttachments(ids: number[]): Promise<ErpAttachment[]> {
+    const out: ErpAttachment[] = [];
+    for (const chunk of chunks(ids, PAGE)) {
+      const rows = await this.call<AttachmentRow[]>('ir.attachment', 'read', { ids: chunk, kwargs: { fields: ATTACHMENT_FIELDS, context: { bin_size: true } } });
+      out.push(...rows.map(toAttachment));
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  async openContent(id: number): Promise<{ stream: Readable; size: number }> {
+    const a = await this.getAttachment(id);
+    if (!a) throw new ErpError('not_found', `Attachment ${id} does not exist in Odoo`);
+    if (a.type !== 'binary') throw new ErpError('invalid', `Attachment ${id} has no binary content in Odoo (it is a URL attachment)`);
+    // Streamed from /web/content with an access token: never whole in memory.
+    const [token] = await this.call<string[]>('ir.attachment', 'generate_access_token', { ids: [id] });
+    const url = new URL(`web/content/${id}`, this.settings.url.replace(/\/+$/, '') + '/');
+    url.search = new URLSearchParams({ access_token: String(token), download: 'true' }).toString();
+    const res = await (this.settings.fetch ?? fetch)(url, { redirect: 'manual' }).catch(() => null);
+    if (res?.status === 200 && res.body) {
+      return { stream: Readable.fromWeb(res.body as unknown as WebReadableStream), size: Number(res.headers.get('content-length') ?? a.size) };
+    }
+    await res?.body?.cancel();
+    // Fallback: the content over RPC, base64 (held in memory: only when streaming is not possible).
+    const [row] = await this.call<Array<{ datas: string | false }>>('ir.attachment', 'read', { ids: [id], kwargs: { fields: ['datas'] } });
+    if (!row || typeof row.datas !== 'string') throw new ErpError('not_found', `Attachment ${id} has no content in Odoo`);
+    const bytes = Buffer.from(row.datas, 'base64');
+    return { stream: Readable.from([bytes]), size: bytes.length };
+  }
+
+  async replaceWithUrl(id: number, url: string): Promise<void> {
+    const err = (await this.replaceManyWithUrl([{ id, url }])).get(id);
+    if (err) throw err;
+  }
+
+  async replaceManyWithUrl(items: { id: number; url: string }[]): Promise<Map<number, Error>> {
+    const errors = new Map<number, Error>();
+    const current = new Map((await this.getAttachments(items.map((i) => i.id))).map((a) => [a.id, a]));
+    for (const { id, url } of items) {
+      const a = current.get(id);
+      try {
+        if (!a) throw new ErpError('not_found', `Attachment ${id} does not exist in Odoo`);
+        if (a.type === 'url' && a.url !== url) throw new ErpError('invalid', `Attachment ${id} is already a URL attachment with another link`);
+        if (!(a.type === 'url' && !a.storeRef && a.size === 0)) {
+          const vals: Record<string, unknown> = { type: 'url', url, raw: false };
+          if (PREVIEWED.test(a.mimetype)) vals.mimetype = 'application/octet-stream';
+          else vals.mimetype = a.mimetype;
+          await this.call('ir.attachment', 'write', { ids: [id], kwargs: { vals } });
+        }
+        // Never reported done on Odoo's word alone: the binary must be gone.
+        const [after] = await this.call<AttachmentRow[]>('ir.attachment', 'read', { ids: [id], kwargs: { fields: ['type', 'url', 'store_fname', 'file_size'], context: { bin_size: true } } });
+        if (!after || after.type !== 'url' || after.url !== url || after.store_fname || after.file_size !== 0) {
+          throw new ErpError('unavailable', `Attachment ${id} did not become a URL attachment in Odoo (store_fname ${JSON.stringify(after?.store_fname ?? null)}, file_size ${after?.file_size ?? 'unknown'}): the binary is kept, the release will be retried`);
+        }
+      } catch (err) {
+        errors.set(id, err instanceof Error ? toErpError(err) : new Error(String(err)));
+      }
+    }
+    return errors;
+  }
+
+  async createUrlAttachment(input: { resModel: string; resId: number; name: string; url: string; mimetype: string; size: number; isFolder: boolean }): Promise<ErpAttachment> {
+    const [existing] = await this.readAttachments([['res_model', '=', input.resModel], ['res_id', '=', input.resId], ['type', '=', 'url'], ['url', '=', input.url]]);
+    if (existing) return existing;
+    const mimetype = input.isFolder ? FOLDER_MIMETYPE : PREVIEWED.test(input.mimetype) ? 'application/octet-stream' : input.mimetype;
+    const id = await this.call<number>('ir.attachment', 'create', {
+      kwargs: { vals_list: [{ name: input.name, type: 'url', url: input.url, res_model: input.resModel, res_id: input.resId, mimetype }] },
+    }).then((r) => (Array.isArray(r) ? r[0] : r) as number);
+    const made = await this.getAttachment(id);
+    if (!made) throw new ErpError('unavailable', `Odoo made attachment ${id} but does not show it`);
+    return made;
+  }
+
+  async updateAttachment(id: number, values: { name?: string; resModel?: string; resId?: number; size?: number; mimetype?: string; url?: string }): Promise<ErpAttachment | null> {
+    const vals: Record<string, unknown> = {};
+    if (values.name !== undefined) vals.name = values.name;
+    if (values.resModel !== undefined) vals.res_model = values.resModel;
+    if (values.resId !== undefined) vals.res_id = values.resId;
+    if (values.url !== undefined) vals.url = values.url;
+    if (values.mimetype !== undefined) vals.mimetype = PREVIEWED.test(values.mimetype) ? 'application/octet-stream' : values.mimetype;
+    // (file_size is computed by Odoo from the binary; a URL attachment's stays 0.)
+    if (Object.keys(vals).length > 0) {
+      try {
+        await this.call('ir.attachment', 'write', { ids: [id], kwargs: { vals } });
+      } catch (err) {
+        if (err instanceof ErpError && err.code === 'not_found') return null;
+        throw err;
+      }
+    }
+    // A write on a missing attachment answers true: only the read-back tells.
+    return this.getAttachment(id);
+  }
+
+  async unlinkAttachment(id: number): Promise<void> {
+    try {
+      await this.call('ir.attachment', 'unlink', { ids: [id] });
+    } catch (err) {
+      if (err instanceof ErpError && err.code === 'not_found') return; // already gone: success
+      throw err;
+    }
+  }
+
+  async relinkAttachment(id: number, url: string): Promise<void> {
+    await this.call('ir.attachment', 'write', { ids: [id], kwargs: { vals: { url } } });
+  }
+
+  private readAttachments(domain: unknown[]): Promise<ErpAttachment[]> {
+    return this.call<AttachmentRow[]>('ir.attachment', 'search_read', {
+      kwargs: { domain, fields: ATTACHMENT_FIELDS, order: 'id asc', limit: this.page, context: { bin_size: true } },
+    }).then((rows) => rows.map(toAttachment));
+  }
+
+  private async call<T>(model: string, method: string, opts: Parameters<OdooClient['call']>[2]): Promise<T> {
+    try {
+      return await this.client.call<T>(model, method, opts);
+    } catch (err) {
+      throw toErpError(err);
+    }
+  }
+}
+
+function toAttachment(r: AttachmentRow): ErpAttachment {
+  const mimetype = r.mimetype || 'application/octet-stream';
+  return {
+    id: r.id, resModel: r.res_model || '', resId: r.res_id || 0, name: r.name, type: r.type, url: r.url || null,
+    isFolder: r.type === 'url' && mimetype === FOLDER_MIMETYPE, mimetype, size: Number(r.file_size) || 0,
+    checksum: r.checksum || null, storeRef: r.store_fname || null,
+  };
+}
+
+/** Odoo's failures in the port's terms; Odoo's own message kept. */
+function toErpError(err: unknown): Error {
+  if (!(err instanceof OdooError)) return err instanceof Error ? err : new Error(String(err));
+  const code = err.kind === 'missing_record' ? 'not_found'
+    : err.kind === 'access_denied' || err.kind === 'access_error' ? 'access_denied'
+    : err.retryable ? 'unavailable' : 'invalid';
+  const e = new ErpError(code, err.message);
+  (e as { cause?: unknown }).cause = err;
+  return e;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export type { OdooSettings };
