@@ -33,7 +33,7 @@ async function main() {
     await services.connections.markConfirmed(await confirmCloud(services.cloudFor(services.connections.credentials(saved)), '/Odoo'));
     for (let m = 0; m < MODELS; m++) {
       await services.database.sql`insert into sync_models (model, folder_name, sequence) values (${`bench.model${m}`}, ${`Model ${m}`}, ${10 + m})`;
-      for (let r = 0; r < FOLDERS / MODELS; r++) await services.erp.createRecord(`bench.model${m}`, `Record ${m}-${r}`, {});
+      for (let r = 0; r < FOLDERS / MODELS; r++) await services.builtin.createRecord(`bench.model${m}`, `Record ${m}-${r}`, {});
     }
     say(`making ${FOLDERS} object folders (a direct sync) …`);
     await run(services, 'directSync', 'setup-direct');

@@ -44,9 +44,9 @@ async function main() {
     const body = (i: number) => Buffer.alloc(SIZE, `file ${i} `);
     const ids: number[] = [];
     for (let r = 0; r < records; r++) {
-      const rec = await services.erp.createRecord('res.partner', `Partner ${r}`, {});
+      const rec = await services.builtin.createRecord('res.partner', `Partner ${r}`, {});
       for (let i = 0; i < PER_RECORD && ids.length < FILES; i++) {
-        ids.push((await services.erp.addAttachment({ resModel: 'res.partner', resId: rec.id, name: `doc-${i}.bin`, content: Readable.from([body(ids.length)]) })).id);
+        ids.push((await services.builtin.addAttachment({ resModel: 'res.partner', resId: rec.id, name: `doc-${i}.bin`, content: Readable.from([body(ids.length)]) })).id);
       }
     }
 
@@ -93,10 +93,10 @@ async function main() {
     say(`  ratio service / bare:                                  ${(bareSeconds / serviceSeconds).toFixed(2)}`);
 
     if (LARGE_MB > 0) {
-      const rec = await services.erp.createRecord('res.partner', 'Large file owner', {});
+      const rec = await services.builtin.createRecord('res.partner', 'Large file owner', {});
       const chunk = Buffer.alloc(1024 * 1024, 'L');
       const large = Readable.from((function* () { for (let i = 0; i < LARGE_MB; i++) yield chunk; })());
-      await services.erp.addAttachment({ resModel: 'res.partner', resId: rec.id, name: 'large.bin', content: large });
+      await services.builtin.addAttachment({ resModel: 'res.partner', resId: rec.id, name: 'large.bin', content: large });
       const before = peakRssMiB(worker.pid!);
       const seconds = await timedSync(services, 'bench-2');
       const peak = peakRssMiB(worker.pid!);

@@ -9,6 +9,7 @@ import { SyncLog } from './db/repos/logs.js';
 import { OperationsQueue } from './db/repos/operations.js';
 import { Filestore } from './erp/builtin/filestore.js';
 import { BuiltinErp } from './erp/builtin/store.js';
+import { CurrentErp } from './erp/current.js';
 import { SecretBox } from './secrets/index.js';
 import { WORKFLOW_IDS } from './workflows/shared.js';
 
@@ -16,7 +17,10 @@ import { WORKFLOW_IDS } from './workflows/shared.js';
 export interface Services {
   database: Database;
   secrets: SecretBox;
-  erp: BuiltinErp;
+  /** The ERP the syncs use: the builtin store, or the confirmed Odoo (src/erp/current.ts). */
+  erp: CurrentErp;
+  /** The builtin store itself (its records and attachments API). */
+  builtin: BuiltinErp;
   connections: ConnectionRepo;
   log: SyncLog;
   queue: OperationsQueue;
@@ -47,13 +51,14 @@ export async function createServices(s: ServiceSettings): Promise<Services> {
   await migrateDatabase(s.databaseUrl);
   await ensureSettingsRow(database.db);
   const secrets = new SecretBox(s.secretKey);
-  const erp = new BuiltinErp(database.db, new Filestore(path.join(s.dataDir, 'filestore')));
+  const builtin = new BuiltinErp(database.db, new Filestore(path.join(s.dataDir, 'filestore')));
+  const erp = new CurrentErp(database.db, secrets, builtin);
   const connections = new ConnectionRepo(database.db, secrets);
   const temporalConnection = await Connection.connect({ address: s.temporalAddress });
   const temporal = new Client({ connection: temporalConnection, namespace: s.namespace });
   const cloudFor = (c: { url: string; username: string; password: string }) => new WebDavCloud(c);
   return {
-    database, secrets, erp, connections, temporal, temporalConnection, taskQueue: s.taskQueue, cloudFor,
+    database, secrets, erp, builtin, connections, temporal, temporalConnection, taskQueue: s.taskQueue, cloudFor,
     workflowIds: { direct: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.direct}`, backward: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.backward}`, mutex: `${s.workflowIdPrefix ?? ''}${WORKFLOW_IDS.mutex}` },
     scheduleIds: { direct: `${s.workflowIdPrefix ?? ''}direct-sync-schedule`, backward: `${s.workflowIdPrefix ?? ''}backward-sync-schedule` },
     log: new SyncLog(database.db),

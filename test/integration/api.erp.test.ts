@@ -40,13 +40,13 @@ test('an Odoo is saved as draft with its key sealed, never shown; confirm finds 
   const srv = await replayServer([...odoo17, rpc('common', 'authenticate', exchange('01_common.json', 'common.authenticate with API key')), ok(0)]);
   try {
     const put = await h.api.call('PUT', '/api/erp', odoo(srv.url + '/'));
-    expect(put.json).toMatchObject({ kind: 'odoo', url: srv.url, database: 'odootest', username: 'admin', state: 'draft', inUse: 'builtin' });
+    expect(put.json).toMatchObject({ kind: 'odoo', url: srv.url, database: 'odootest', username: 'admin', state: 'draft', inUse: null });
     expect(JSON.stringify(put.json)).not.toContain('secret-api-key-123');
     const [row] = await h.services.database.sql`select api_key_sealed from erp_connection`;
     expect(row!.api_key_sealed).not.toContain('secret-api-key-123');
     const confirmed = await h.api.call('POST', '/api/erp/confirm');
     expect(confirmed.status).toBe(200);
-    expect(confirmed.json).toMatchObject({ state: 'confirmed', version: '17.0', protocol: 'jsonrpc', confirmedAt: expect.any(String), lastError: null });
+    expect(confirmed.json).toMatchObject({ state: 'confirmed', inUse: 'odoo', version: '17.0', protocol: 'jsonrpc', confirmedAt: expect.any(String), lastError: null });
     expect(JSON.stringify((await h.api.call('GET', '/api/erp')).json)).not.toContain('secret-api-key-123');
     expect(srv.seen).toEqual(['GET /web/version', 'POST /jsonrpc common.version', 'POST /jsonrpc common.authenticate', 'POST /jsonrpc object.execute_kw']);
   } finally {
@@ -59,7 +59,7 @@ test.each([
   ['a user without access to attachments', [...odoo17, rpc('common', 'authenticate', exchange('01_common.json', 'common.authenticate with API key')), rpc('object', 'execute_kw', exchange('07_errors.json', 'portal user: search_read ir.attachment'))], 'erp_forbidden', /may not read attachments: Odoo: You are not allowed to access 'Attachment'/],
   ['an unknown database', [...odoo17, rpc('common', 'authenticate', exchange('07_errors.json', 'unknown database in common.authenticate'))], 'erp_bad_database', /no database "odootest"/],
   ['a web server that is no Odoo', [() => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>hello</html>' })], 'erp_not_odoo', /does not answer like an Odoo/],
-])('confirm with %s: 422 %s, the state says error with the reason', async (_what, routes, code, message) => {
+])('confirm with %s: a 422 with its own code, and the state says error with the reason', async (_what, routes, code, message) => {
   const srv = await replayServer(routes);
   try {
     await h.api.call('PUT', '/api/erp', odoo(srv.url));

@@ -119,7 +119,7 @@ test('a copy that does not match (size) is discarded and the binary kept', async
 test('an empty file is uploaded and released like any other', async () => {
   const rec = await h.api.call('POST', '/api/records', { model: 'res.partner', name: 'Empty Co' });
   const { Readable } = await import('node:stream');
-  const att = await h.services.erp.addAttachment({ resModel: 'res.partner', resId: rec.json.id, name: 'empty.txt', content: Readable.from([]) });
+  const att = await h.services.builtin.addAttachment({ resModel: 'res.partner', resId: rec.json.id, name: 'empty.txt', content: Readable.from([]) });
   expect(att.size).toBe(0);
   await run(acts.planDirectSync);
   await drainFolders();

@@ -27,11 +27,12 @@ interface World {
 
 async function builtinWorld(): Promise<World> {
   const h: Harness = await createHarness();
-  const erp = h.services.erp;
+  // Seeded through the store, asked through the port the syncs use (no Odoo saved: the builtin store).
+  const erp = h.services.builtin;
   const partner = (await erp.createRecord('res.partner', 'Azure Interior', {})).id;
   const otherPartner = (await erp.createRecord('res.partner', 'Deco Addict', {})).id;
   return {
-    erp, partner, otherPartner,
+    erp: h.services.erp, partner, otherPartner,
     order: async (name, p, date) => (await erp.createRecord('sale.order', name, { partner_id: p, date_order: `${date} 10:00:00` })).id,
     attach: async (model, id, name, bytes) => (await erp.addAttachment({ resModel: model, resId: id, name, content: Readable.from([bytes]) })).id,
     deleteRecord: async (model, id) => { await erp.deleteRecord(model, id); },

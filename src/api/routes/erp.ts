@@ -14,11 +14,11 @@ import { erpBody } from '../schemas.js';
 
 type Row = typeof erpConnection.$inferSelect;
 
-/** `inUse` is the ERP the syncs work with now (the Odoo adapter arrives with issue 7; until then, the builtin store). */
-function erpView(row: Row | undefined, inUse: string) {
-  if (!row) return { kind: 'builtin', state: 'confirmed', inUse };
+/** `inUse`: the ERP the syncs work with now; none while an Odoo is saved but not confirmed. */
+function erpView(row: Row | undefined) {
+  if (!row) return { kind: 'builtin', state: 'confirmed', inUse: 'builtin' };
   return {
-    inUse, kind: row.kind, url: row.url, database: row.database, username: row.username, state: row.state,
+    inUse: row.state === 'confirmed' ? 'odoo' : null, kind: row.kind, url: row.url, database: row.database, username: row.username, state: row.state,
     lastError: row.lastError, version: row.serverVersion, protocol: row.protocol, confirmedAt: row.confirmedAt?.toISOString() ?? null,
   };
 }
@@ -27,13 +27,13 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
   const get = async () => (await db.select().from(erpConnection).where(eq(erpConnection.id, 1)))[0];
 
-  app.get('/api/erp', async () => erpView(await get(), services.erp.kind));
+  app.get('/api/erp', async () => erpView(await get()));
 
   app.put('/api/erp', async (request) => {
     const input = parseBody(erpBody, request);
     if (input.kind === 'builtin') {
       await db.delete(erpConnection);
-      return erpView(undefined, services.erp.kind);
+      return erpView(undefined);
     }
     const values = {
       kind: 'odoo' as const, url: input.url.replace(/\/+$/, ''), database: input.database, username: input.username,
@@ -41,18 +41,18 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
     };
     const [row] = await db.insert(erpConnection).values({ id: 1, ...values })
       .onConflictDoUpdate({ target: erpConnection.id, set: { ...values, updatedAt: sql`now()` } }).returning();
-    return erpView(row, services.erp.kind);
+    return erpView(row);
   });
 
   app.post('/api/erp/confirm', async () => {
     const row = await get();
-    if (!row) return erpView(undefined, services.erp.kind);
+    if (!row) return erpView(undefined);
     try {
       const found = await confirmOdoo({ url: row.url, database: row.database, username: row.username, apiKey: services.secrets.open(row.apiKeySealed) });
       const [done] = await db.update(erpConnection).set({
         state: 'confirmed', lastError: null, serverVersion: found.serverVersion, protocol: found.protocol, confirmedAt: sql`now()`, updatedAt: sql`now()`,
       }).where(eq(erpConnection.id, 1)).returning();
-      return erpView(done, services.erp.kind);
+      return erpView(done);
     } catch (err) {
       if (!(err instanceof ErpConfirmError)) throw err;
       await db.update(erpConnection).set({ state: 'error', lastError: err.message, updatedAt: sql`now()` }).where(eq(erpConnection.id, 1));

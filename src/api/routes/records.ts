@@ -25,7 +25,7 @@ function recordParams(request: FastifyRequest) {
 }
 
 export function recordRoutes(app: FastifyInstance, services: Services): void {
-  const { erp } = services;
+  const erp = services.builtin;
   const { db } = services.database;
 
   app.post('/api/records', async (request, reply) => {
