@@ -6,6 +6,9 @@ import type { DefaultFolder } from '../domain/types.js';
 
 /** One schema per body: validation and TypeScript types come from the same place. */
 
+/** The model folder Enterprise Documents are mirrored to (the manual, "Solutions for Enterprise Documents"). */
+export const RESERVED_FOLDER = 'Odoo Docs';
+
 export const modelName = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'must be an Odoo model name such as res.partner');
 
 const httpUrl = z.string().refine((s) => {
@@ -58,7 +61,9 @@ const nameExpressionSchema = z.string().max(1000).nullable().superRefine((value,
 
 const syncModelFields = {
   model: modelName,
-  folderName: z.string().trim().min(1, 'must not be empty').max(200).refine((s) => !!sanitizeName(s), 'must keep at least one character that is allowed in a folder name'),
+  folderName: z.string().trim().min(1, 'must not be empty').max(200).refine((s) => !!sanitizeName(s), 'must keep at least one character that is allowed in a folder name')
+    // The manual: Enterprise Documents are mirrored under "Odoo / Odoo Docs", "therefore the name 'Odoo Docs' shouldn't be used, in any Model to sync".
+    .refine((s) => sanitizeName(s).toLowerCase() !== RESERVED_FOLDER.toLowerCase(), `"${RESERVED_FOLDER}" is reserved for Odoo's Enterprise Documents; choose another folder name`),
   domain: domainSchema,
   periods: z.array(periodSchema),
   nameExpression: nameExpressionSchema,

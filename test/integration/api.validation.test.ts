@@ -65,6 +65,12 @@ describe('invalid values are 422 naming each field', () => {
     expect(res.json.error.details.fields['domain.0']).toMatch(/unknown operator "contains"/);
     expect(await count('sync_models')).toBe(0);
   });
+  test.each(['Odoo Docs', 'odoo docs', ' Odoo Docs '])('sync models: the folder name %j is reserved for Enterprise Documents', async (folderName) => {
+    const res = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', folderName });
+    expectError(res, 422, 'invalid_fields');
+    expect(res.json.error.details.fields.folderName).toMatch(/"Odoo Docs" is reserved for Odoo's Enterprise Documents/);
+    expect(await count('sync_models')).toBe(0);
+  });
   test('sync models: a name expression that does not parse is refused at save time, naming the place', async () => {
     const res = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', folderName: 'Contacts', nameExpression: 'Files of ${object.name' });
     expectError(res, 422, 'invalid_fields');
