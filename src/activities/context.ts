@@ -17,6 +17,7 @@ import { periodsToDomain } from '../domain/periods.js';
 import type { DomainTerm, ErpRecord, SyncDirection, SyncModel } from '../domain/types.js';
 import type { ErpPort } from '../erp/port.js';
 import { CloudError } from '../cloud/port.js';
+import { expressionPaths } from '../domain/nameExpressions.js';
 import { configurationError, describe, isRetryable, isThrottled, toActivityFailure } from './errors.js';
 
 export interface ActivityDeps {
@@ -193,7 +194,7 @@ export function createContext(deps: ActivityDeps) {
     const matches = new Map<number, ErpRecord[]>();
     for (const m of models) {
       try {
-        matches.set(m.id, await deps.erp.searchRecords(m.model, [...m.domain, ...periodsToDomain(m.periods, today)] as DomainTerm[]));
+        matches.set(m.id, await deps.erp.searchRecords(m.model, [...m.domain, ...periodsToDomain(m.periods, today)] as DomainTerm[], { fields: expressionPaths(m.nameExpression) }));
       } catch (err) {
         await deps.log.write({ direction, level: 'error', runId: runId(), model: m.model, message: `Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}. Nothing was planned; fix or deactivate it.` });
         throw configurationError(`Sync model "${m.folderName}" (${m.id}) cannot be searched: ${describe(err)}`);

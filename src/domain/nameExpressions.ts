@@ -26,11 +26,14 @@ export interface CompiledNameExpression {
   parts: Part[];
   /** The record fields the expression reads, for validation against the model. */
   fields: string[];
+  /** The whole paths it reads (`partner_id.country_id.name`): what an ERP must fetch. */
+  paths: string[];
 }
 
 export function compileNameExpression(template: string): CompiledNameExpression {
   const parts: Part[] = [];
   const fields = new Set<string>();
+  const paths = new Set<string>();
   let i = 0;
   while (i < template.length) {
     const start = template.indexOf('${', i);
@@ -41,11 +44,11 @@ export function compileNameExpression(template: string): CompiledNameExpression 
     if (start > i) parts.push({ t: 'text', text: template.slice(i, start) });
     const end = findClosingBrace(template, start + 2);
     const expr = parseExpression(template.slice(start + 2, end), start + 2);
-    collectFields(expr, fields);
+    collectFields(expr, fields, paths);
     parts.push({ t: 'expr', expr });
     i = end + 1;
   }
-  return { parts, fields: [...fields] };
+  return { parts, fields: [...fields], paths: [...paths] };
 }
 
 function findClosingBrace(s: string, from: number): number {
@@ -131,12 +134,25 @@ function parseExpression(src: string, offset: number): Expr {
   return expr;
 }
 
-function collectFields(e: Expr, into: Set<string>): void {
-  if (e.t === 'path') into.add(e.path.split('.')[0]!);
-  else if (e.t === 'and' || e.t === 'or') {
-    collectFields(e.left, into);
-    collectFields(e.right, into);
-  } else if (e.t === 'not') collectFields(e.arg, into);
+function collectFields(e: Expr, into: Set<string>, paths: Set<string>): void {
+  if (e.t === 'path') {
+    into.add(e.path.split('.')[0]!);
+    paths.add(e.path);
+  } else if (e.t === 'and' || e.t === 'or') {
+    collectFields(e.left, into, paths);
+    collectFields(e.right, into, paths);
+  } else if (e.t === 'not') collectFields(e.arg, into, paths);
+}
+
+/** The paths a sync model's name expression reads; none when it has none or does not parse. */
+export function expressionPaths(template: string | null): string[] {
+  if (!template) return [];
+  try {
+    return compileNameExpression(template).paths;
+  } catch (err) {
+    if (err instanceof NameExpressionError) return [];
+    throw err;
+  }
 }
 
 const falsy = (v: unknown) => v === undefined || v === null || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0);

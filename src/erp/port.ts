@@ -8,8 +8,12 @@ import type { DomainTerm, ErpAttachment, ErpRecord } from '../domain/types.js';
  */
 export interface ErpPort {
   readonly kind: 'builtin' | 'odoo';
-  /** Records of `model` matching `domain`, ordered by id. */
-  searchRecords(model: string, domain: DomainTerm[]): Promise<ErpRecord[]>;
+  /**
+   * Records of `model` matching `domain`, ordered by id. `fields`: the (dotted) paths a
+   * name expression reads (`partner_id.name`), fetched into `ErpRecord.fields` where the
+   * ERP does not return every field anyway; a many-to-one becomes `{id, display_name, ...}`.
+   */
+  searchRecords(model: string, domain: DomainTerm[], opts?: { fields?: string[] }): Promise<ErpRecord[]>;
   /**
    * Attachments of the given records, without content; with `changedSince`, only those
    * created or written at or after that time (ISO 8601), for incremental discovery.

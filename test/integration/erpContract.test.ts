@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { OdooErp } from '../../src/erp/odoo/adapter.js';
 import type { ErpPort } from '../../src/erp/port.js';
+import { expressionPaths, renderNameExpression } from '../../src/domain/nameExpressions.js';
 import { periodsToDomain } from '../../src/domain/periods.js';
+import { recordReader } from '../../src/domain/records.js';
 import type { DomainTerm } from '../../src/domain/types.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startOdooEmulator, type OdooEmulator } from '../support/odooEmulator.js';
@@ -164,6 +166,20 @@ test('Odoo: a release Odoo does not complete (the binary survives the write) is 
     const id = await erp.client.call<number>('ir.attachment', 'create', { kwargs: { vals_list: { name: 'kept.txt', datas: Buffer.from('still here').toString('base64'), res_model: 'res.partner', res_id: partner } } });
     await expect(erp.replaceWithUrl(id, 'https://cloud.test/f/9')).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/did not become a URL attachment in Odoo .*the binary is kept/) });
     expect((await erp.getAttachment(id))!.storeRef).not.toBeNull();
+  } finally {
+    await odoo.close();
+  }
+});
+
+test('Odoo: the fields a name expression reads, dotted through many-to-ones, are fetched', async () => {
+  const odoo = await startOdooEmulator({ version: 17, database: 'contract', seed: 'none', users: [{ login: 'admin', password: 'pw', apiKey: 'k', uid: 2, partnerId: 3, isAdmin: true }] });
+  try {
+    const erp = new OdooErp({ url: odoo.url, database: 'contract', username: 'admin', apiKey: 'k' });
+    const company = await erp.client.call<number>('res.partner', 'create', { kwargs: { vals_list: { name: 'Gemini Furniture', is_company: true, country_id: 233 } } });
+    const contact = await erp.client.call<number>('res.partner', 'create', { kwargs: { vals_list: { name: 'Edwin Hansen', parent_id: company, phone: '+1 555' } } });
+    const [row] = await erp.searchRecords('res.partner', [['id', '=', contact]], { fields: expressionPaths('${object.name}, ${object.phone} (${object.parent_id.country_id.code})') });
+    expect(row!.fields).toMatchObject({ name: 'Edwin Hansen', phone: '+1 555', parent_id: { id: company, display_name: 'Gemini Furniture', country_id: { id: 233, code: 'US' } } });
+    expect(renderNameExpression('${object.name}, ${object.phone} (${object.parent_id.country_id.code})', recordReader(row!))).toBe('Edwin Hansen, +1 555 (US)');
   } finally {
     await odoo.close();
   }

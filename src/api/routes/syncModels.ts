@@ -5,7 +5,7 @@ import type { DomainTerm, ErpRecord } from '../../domain/types.js';
 import type { Services } from '../../services.js';
 import { ApiError, notFound, parseBody, validate } from '../errors.js';
 import { idParam, orderBody, previewQuery, syncModelBody, syncModelPatch } from '../schemas.js';
-import { compileNameExpression, renderNameExpression, type CompiledNameExpression } from '../../domain/nameExpressions.js';
+import { compileNameExpression, expressionPaths, renderNameExpression, type CompiledNameExpression } from '../../domain/nameExpressions.js';
 import { objectFolderName } from '../../domain/naming.js';
 import { describePeriod, periodRange, periodsToDomain } from '../../domain/periods.js';
 import { recordReader } from '../../domain/records.js';
@@ -77,7 +77,7 @@ export function syncModelRoutes(app: FastifyInstance, services: Services): void 
     });
     let records: ErpRecord[] = [];
     try {
-      records = await services.erp.searchRecords(row.model, [...row.domain, ...periodsToDomain(row.periods, today)] as DomainTerm[]);
+      records = await services.erp.searchRecords(row.model, [...row.domain, ...periodsToDomain(row.periods, today)] as DomainTerm[], { fields: expressionPaths(row.nameExpression) });
     } catch (err) {
       errors.push(`domain: the ERP refused the search on ${row.model}: ${(err as Error).message}`);
     }

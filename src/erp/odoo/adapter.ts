@@ -58,12 +58,15 @@ export class OdooErp implements ErpPort {
     this.page = opts.pageSize ?? PAGE;
   }
 
-  async searchRecords(model: string, domain: DomainTerm[]): Promise<ErpRecord[]> {
+  async searchRecords(model: string, domain: DomainTerm[], opts: { fields?: string[] } = {}): Promise<ErpRecord[]> {
+    const paths = (opts.fields ?? []).filter((p) => !['id', 'display_name', 'write_date'].includes(p));
+    const heads = [...new Set(paths.map((p) => p.split('.')[0]!))];
     const out: ErpRecord[] = [];
     for (let last = 0; ;) {
       const rows = await this.call<Array<Record<string, unknown> & { id: number }>>(model, 'search_read', {
-        kwargs: { domain: [...domain, ['id', '>', last]], fields: ['display_name', 'write_date'], order: 'id asc', limit: this.page },
+        kwargs: { domain: [...domain, ['id', '>', last]], fields: ['display_name', 'write_date', ...heads], order: 'id asc', limit: this.page },
       });
+      await this.expand(model, rows, paths);
       for (const r of rows) {
         const { id, display_name: displayName, write_date: writeDate, ...fields } = r;
         out.push({ model, id, displayName: typeof displayName === 'string' ? displayName : `${model},${id}`, fields, writeDate: odooDateToIso(writeDate) });
@@ -71,6 +74,45 @@ export class OdooErp implements ErpPort {
       if (rows.length < this.page) return out;
       last = rows[rows.length - 1]!.id;
     }
+  }
+
+  /**
+   * Dotted paths through many-to-one fields: `partner_id` comes as `[id, display_name]`;
+   * for `partner_id.country_id.name` the related records are read (once per page and
+   * model) and the value becomes `{id, display_name, country_id: {...}}`.
+   */
+  private async expand(model: string, rows: Array<Record<string, unknown>>, paths: string[]): Promise<void> {
+    const deeper = new Map<string, string[]>();
+    for (const p of paths) {
+      const [head, ...rest] = p.split('.');
+      if (rest.length) deeper.set(head!, [...(deeper.get(head!) ?? []), rest.join('.')]);
+    }
+    if (deeper.size === 0) return;
+    const relations = await this.relationsOf(model);
+    for (const [head, subPaths] of deeper) {
+      const relation = relations.get(head);
+      if (!relation) continue; // not a many-to-one: the path reads nothing, as the expression would
+      const ids = [...new Set(rows.map((r) => (Array.isArray(r[head]) ? Number((r[head] as unknown[])[0]) : null)).filter((v): v is number => v !== null))];
+      const subHeads = [...new Set(subPaths.map((p) => p.split('.')[0]!))];
+      const related = ids.length ? await this.call<Array<Record<string, unknown> & { id: number }>>(relation, 'read', { ids, kwargs: { fields: ['display_name', ...subHeads] } }) : [];
+      await this.expand(relation, related, subPaths);
+      const byId = new Map(related.map((r) => [r.id, r]));
+      for (const r of rows) {
+        const v = r[head];
+        if (Array.isArray(v)) r[head] = byId.get(Number(v[0])) ?? { id: v[0], display_name: v[1] };
+      }
+    }
+  }
+
+  private readonly relationCache = new Map<string, Map<string, string>>();
+
+  private async relationsOf(model: string): Promise<Map<string, string>> {
+    const cached = this.relationCache.get(model);
+    if (cached) return cached;
+    const fields = await this.call<Record<string, { type?: string; relation?: string }>>(model, 'fields_get', { kwargs: { attributes: ['type', 'relation'] } });
+    const map = new Map(Object.entries(fields).filter(([, f]) => f.type === 'many2one' && f.relation).map(([name, f]) => [name, f.relation!]));
+    this.relationCache.set(model, map);
+    return map;
   }
 
   async listAttachments(resModel: string, resIds: number[], opts: { changedSince?: string } = {}): Promise<ErpAttachment[]> {
