@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { CloudPort } from '../cloud/port.js';
 import type { Db } from '../db/index.js';
 import type { ConnectionRow } from '../db/repos/connection.js';
@@ -243,6 +243,16 @@ export function createContext(deps: ActivityDeps) {
     }
   }
 
+  /** Says, once per run, which active sync models are not synced because the ERP refused them. */
+  async function warnInvalidSyncModels(direction: SyncDirection): Promise<void> {
+    const invalid = await deps.db.select().from(syncModels)
+      .where(and(eq(syncModels.active, true), isNull(syncModels.deletedAt), isNotNull(syncModels.invalidReason)));
+    await deps.log.write(invalid.map((m) => ({
+      direction, level: 'warning' as const, runId: runId(), model: m.model,
+      message: `Sync model "${m.folderName}" (${m.id}) is not synced: ${m.invalidReason}. Fix it and save it again.`,
+    })));
+  }
+
   async function activeSyncModels(): Promise<SyncModel[]> {
     return deps.db.select().from(syncModels)
       .where(and(eq(syncModels.active, true), isNull(syncModels.deletedAt), isNull(syncModels.invalidReason)))
@@ -250,6 +260,6 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isFenced, fence, claimBatch,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isFenced, fence, claimBatch, warnInvalidSyncModels,
   };
 }

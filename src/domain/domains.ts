@@ -134,3 +134,15 @@ function likeMatch(text: string, pattern: string, insensitive: boolean): boolean
   const re = pattern.split('').map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${re}$`, insensitive ? 'is' : 's').test(text);
 }
+
+/** The field paths a domain's leaves name (`partner_id.country_id.code`), for checking them against a model. */
+export function domainFieldPaths(domain: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (n: Node): void => {
+    if (n.op === 'leaf') out.add(String(n.leaf[0]));
+    else if (n.op === '!') walk(n.arg);
+    else if (n.op === '&' || n.op === '|') { walk(n.left); walk(n.right); }
+  };
+  walk(parseDomain(domain));
+  return [...out];
+}

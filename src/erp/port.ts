@@ -15,6 +15,12 @@ export interface ErpPort {
    */
   searchRecords(model: string, domain: DomainTerm[], opts?: { fields?: string[] }): Promise<ErpRecord[]>;
   /**
+   * Whether a sync model can be searched as saved: the model exists, and the fields its
+   * domain and name expression name exist (through many-to-ones for dotted paths). The
+   * reason when not, null when it can. Errors reaching the ERP are thrown (unknown, not invalid).
+   */
+  checkSearch(model: string, paths: { filter: string[]; read: string[] }): Promise<string | null>;
+  /**
    * Attachments of the given records, without content; with `changedSince`, only those
    * created or written at or after that time (ISO 8601), for incremental discovery.
    */

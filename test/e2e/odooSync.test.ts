@@ -81,3 +81,33 @@ test('backward: a file added in the cloud becomes a URL attachment in Odoo; rena
   for await (const w of h.services.temporal.workflow.list({ query: `TaskQueue = '${h.services.taskQueue}'` })) runs.push(w);
   for (const w of runs) expect(JSON.stringify(await h.services.temporal.workflow.getHandle(w.workflowId, w.runId).fetchHistory())).not.toContain('sync-api-key');
 });
+
+test('a sync model Odoo cannot search is saved as invalid with the reason, and each run says it is not synced', async () => {
+  const cases: Array<[Record<string, unknown>, RegExp | null]> = [
+    [{ model: 'res.partner', folderName: 'Bad field', domain: [['no_such_field', '=', 1]] }, /res.partner has no field no_such_field/],
+    [{ model: 'res.partner', folderName: 'Bad path', domain: [['country_id.no_such', '=', 'US']] }, /res.country has no field no_such \(in country_id.no_such\)/],
+    [{ model: 'no.such.model', folderName: 'Bad model' }, /Odoo has no model no.such.model/],
+    [{ model: 'res.partner', folderName: 'By display name', domain: [['display_name', 'ilike', 'Azure']] }, /display_name cannot be searched in Odoo 17/],
+    [{ model: 'res.partner', folderName: 'Bad expression', nameExpression: '${object.nickname}' }, /res.partner has no field nickname/],
+    [{ model: 'res.partner', folderName: 'Fine', domain: [['country_id.code', '=', 'US']], nameExpression: '${object.name} (${object.country_id.name})' }, null],
+  ];
+  const ids: number[] = [];
+  for (const [body, reason] of cases) {
+    const r = await h.api.call('POST', '/api/sync-models', body);
+    expect(r.status).toBe(201);
+    expect({ folder: body.folderName, invalid: r.json.invalidReason }).toEqual({ folder: body.folderName, invalid: reason ? expect.stringMatching(reason) : null });
+    ids.push(r.json.id);
+  }
+  // Fixed and saved again: valid.
+  const fixed = await h.api.call('PATCH', `/api/sync-models/${ids[0]}`, { domain: [['name', 'ilike', 'Azure']] });
+  expect(fixed.json.invalidReason).toBeNull();
+  // The run says which ones it leaves out, by name.
+  expect((await directSync(h)).outcome).toBe('completed');
+  const logs = await h.api.call('GET', '/api/logs?level=warning&q=is%20not%20synced');
+  expect(logs.json.items.map((l: { message: string }) => l.message)).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^Sync model "Bad model" \(\d+\) is not synced: Odoo has no model/),
+    expect.stringMatching(/^Sync model "By display name" \(\d+\) is not synced: display_name cannot be searched/),
+  ]));
+  expect(logs.json.items.some((l: { message: string }) => l.message.includes('"Fine"') || l.message.includes('"Bad field"'))).toBe(false);
+  for (const id of ids) await h.api.call('DELETE', `/api/sync-models/${id}`);
+});

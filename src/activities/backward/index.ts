@@ -37,6 +37,7 @@ export function backwardActivities(ctx: ActivityContext) {
       // Log retention ("Sync Logs"): rows older than the setting go, once per run.
       await deps.log.cleanup(settings.logRetentionDays);
       const models = await ctx.activeSyncModels();
+      await ctx.warnInvalidSyncModels('backward');
       const assigned = assignRecords(models, await ctx.matchRecords(models, 'backward'));
       const rows = await mapping.all();
       const inScope = (r: MappingRow) => r.resModel !== null && r.resId !== null && assigned.has(recordKey(r.resModel, r.resId));

@@ -67,6 +67,7 @@ export function directActivities(ctx: ActivityContext) {
       // Log retention ("Sync Logs"): rows older than the setting go, once per run.
       await deps.log.cleanup(settings.logRetentionDays);
       const models = await ctx.activeSyncModels();
+      await ctx.warnInvalidSyncModels('direct');
       const caps = (connection.capabilities ?? {}) as { etagPropagation?: boolean };
       const findings = await discoverManagedFolders(cloud, mapping, {
         activeModelRefs: new Set(models.map((m) => refs.modelFolder(m.id))),

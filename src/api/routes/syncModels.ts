@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { syncModels } from '../../db/schema.js';
+import { domainFieldPaths } from '../../domain/domains.js';
 import type { DomainTerm, ErpRecord } from '../../domain/types.js';
 import type { Services } from '../../services.js';
 import { ApiError, notFound, parseBody, validate } from '../errors.js';
@@ -24,6 +25,23 @@ export function syncModelView(row: Row) {
 export function syncModelRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
 
+  /**
+   * A sync model the ERP cannot search is saved as invalid, with the ERP's reason, and is
+   * not synced (each run says so in the log) until it is fixed. An ERP that cannot be
+   * reached now leaves the question to the next run, which stops with a red log if so.
+   */
+  const checkWithErp = async (row: Row): Promise<Row> => {
+    let reason: string | null;
+    try {
+      reason = await services.erp.checkSearch(row.model, { filter: domainFieldPaths(row.domain), read: expressionPaths(row.nameExpression) });
+    } catch {
+      return row;
+    }
+    if (reason === row.invalidReason) return row;
+    const [updated] = await db.update(syncModels).set({ invalidReason: reason }).where(eq(syncModels.id, row.id)).returning();
+    return updated ?? row;
+  };
+
   app.get('/api/sync-models', async () => {
     const rows = await db.select().from(syncModels).where(isNull(syncModels.deletedAt)).orderBy(asc(syncModels.sequence), asc(syncModels.id));
     return rows.map(syncModelView);
@@ -37,7 +55,7 @@ export function syncModelRoutes(app: FastifyInstance, services: Services): void 
       domain: input.domain as DomainTerm[],
       sequence: sql`coalesce((select max(sequence) from sync_models), 0) + 10`,
     }).returning();
-    return reply.code(201).send(syncModelView(row!));
+    return reply.code(201).send(syncModelView(await checkWithErp(row!)));
   });
 
   app.get('/api/sync-models/:id', async (request) => {
@@ -91,11 +109,11 @@ export function syncModelRoutes(app: FastifyInstance, services: Services): void 
   app.patch('/api/sync-models/:id', async (request) => {
     const id = idOf(request);
     const input = parseBody(syncModelPatch, request);
-    // Saving again clears a reason the ERP gave before: the next run checks it afresh.
+    // Saving again clears a reason the ERP gave before: the ERP is asked afresh.
     const [row] = await db.update(syncModels).set({ ...input, domain: input.domain as DomainTerm[] | undefined, invalidReason: null, updatedAt: sql`now()` })
       .where(and(eq(syncModels.id, id), isNull(syncModels.deletedAt))).returning();
     if (!row) throw notFound(`Sync model ${id}`);
-    return syncModelView(row);
+    return syncModelView(await checkWithErp(row));
   });
 
   /** Deleting keeps the row as a preset; its cloud folder stays, as the manual describes. */

@@ -39,6 +39,11 @@ export class BuiltinErp implements ErpPort {
     return rows.map(toErpRecord).filter((r) => evaluateDomain(tree, recordReader(r)));
   }
 
+  /** The builtin store takes any model and any field: records carry the fields they are given. */
+  async checkSearch(): Promise<string | null> {
+    return null;
+  }
+
   async listAttachments(resModel: string, resIds: number[], opts: { changedSince?: string } = {}): Promise<ErpAttachment[]> {
     const out: ErpAttachment[] = [];
     for (const chunk of chunks(resIds, 5000)) {

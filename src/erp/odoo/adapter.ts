@@ -115,6 +115,36 @@ export class OdooErp implements ErpPort {
     return map;
   }
 
+  async checkSearch(model: string, paths: { filter: string[]; read: string[] }): Promise<string | null> {
+    let fields: Record<string, { type?: string; relation?: string; searchable?: boolean; store?: boolean }>;
+    const describe = async (m: string) => this.call<typeof fields>(m, 'fields_get', { kwargs: { attributes: ['type', 'relation', 'store'] } });
+    try {
+      fields = await describe(model);
+    } catch (err) {
+      if (err instanceof ErpError && err.code === 'invalid') return `Odoo has no model ${model} (or it cannot be read): ${err.message}`;
+      throw err;
+    }
+    const { major } = await this.client.version();
+    for (const [path, filtering] of [...paths.filter.map((p) => [p, true] as const), ...paths.read.map((p) => [p, false] as const)]) {
+      const segments = path.split('.');
+      let here = fields;
+      let at = model;
+      for (const [i, name] of segments.entries()) {
+        if (name === 'id') break;
+        const f = here[name];
+        if (!f) return `${at} has no field ${name}${segments.length > 1 ? ` (in ${path})` : ''}`;
+        // Odoo 17 ignores a leaf on display_name without a word (recorded): it would widen the search.
+        if (filtering && name === 'display_name' && major < 18) return `display_name cannot be searched in Odoo ${major} (a filter on it is silently ignored): filter on name (or complete_name) instead`;
+        if (i < segments.length - 1) {
+          if (!f.relation) return `${at}.${name} is not a relation, so ${path} reads nothing`;
+          at = f.relation;
+          here = await describe(f.relation);
+        }
+      }
+    }
+    return null;
+  }
+
   async listAttachments(resModel: string, resIds: number[], opts: { changedSince?: string } = {}): Promise<ErpAttachment[]> {
     const out: ErpAttachment[] = [];
     for (const chunk of chunks(resIds, PAGE)) {
