@@ -43,7 +43,7 @@ async function builtinWorld(): Promise<World> {
   };
 }
 
-async function odooWorld(version: 17 | 19): Promise<World> {
+async function odooWorld(version: 16 | 17 | 18 | 19): Promise<World> {
   const odoo: OdooEmulator = await startOdooEmulator({
     version, database: 'contract', seed: 'none',
     users: [{ login: 'admin', password: 'pw', apiKey: 'contract-key', uid: 2, partnerId: 3, isAdmin: true }],
@@ -71,11 +71,49 @@ const text = async (s: Readable) => {
   return Buffer.concat(chunks).toString();
 };
 
-describe.each([
+/**
+ * A real Odoo joins the suite when ODOO_TEST_URL, ODOO_TEST_DB, ODOO_TEST_USER and
+ * ODOO_TEST_API_KEY are set (a throw-away database: the suite creates and deletes sale
+ * orders, partners and attachments). Without them it is not part of the run, and says so.
+ */
+const REAL = ['ODOO_TEST_URL', 'ODOO_TEST_DB', 'ODOO_TEST_USER', 'ODOO_TEST_API_KEY'] as const;
+const realOdoo = REAL.every((v) => process.env[v]);
+if (!realOdoo) console.info(`erpContract: no real Odoo in this run (set ${REAL.join(', ')} to add one); the builtin store and the Odoo emulator (16, 17, 18, 19) run.`);
+
+async function realOdooWorld(): Promise<World> {
+  const erp = new OdooErp({ url: process.env.ODOO_TEST_URL!, database: process.env.ODOO_TEST_DB!, username: process.env.ODOO_TEST_USER!, apiKey: process.env.ODOO_TEST_API_KEY! }, { pageSize: 3 });
+  const made: Array<[string, number]> = [];
+  const create = async (model: string, vals: Record<string, unknown>) => {
+    const r = await erp.client.call<number | number[]>(model, 'create', { kwargs: { vals_list: [vals] } });
+    const id = Array.isArray(r) ? r[0]! : r;
+    made.push([model, id]);
+    return id;
+  };
+  const stamp = `contract-${Date.now()}`;
+  return {
+    erp,
+    partner: await create('res.partner', { name: `${stamp} Azure Interior`, is_company: true }),
+    otherPartner: await create('res.partner', { name: `${stamp} Deco Addict`, is_company: true }),
+    order: (name, p, date) => create('sale.order', { name, partner_id: p, date_order: `${date} 10:00:00` }),
+    attach: (model, id, name, bytes) => create('ir.attachment', { name, datas: bytes.toString('base64'), res_model: model, res_id: id }),
+    deleteRecord: async (model, id) => { await erp.client.call(model, 'unlink', { ids: [id] }); },
+    deleteAttachment: async (id) => { await erp.client.call('ir.attachment', 'unlink', { ids: [id] }); },
+    close: async () => {
+      for (const [model, id] of made.reverse()) await erp.client.call(model, 'unlink', { ids: [id] }).catch(() => {});
+    },
+  };
+}
+
+const worlds: Array<readonly [string, () => Promise<World>]> = [
   ['builtin', builtinWorld],
+  ['Odoo 16 (JSON-RPC)', () => odooWorld(16)],
   ['Odoo 17 (JSON-RPC)', () => odooWorld(17)],
+  ['Odoo 18 (JSON-RPC)', () => odooWorld(18)],
   ['Odoo 19 (JSON-2)', () => odooWorld(19)],
-] as const)('the ERP port on %s', (_name, make) => {
+  ...(realOdoo ? [[`a real Odoo at ${process.env.ODOO_TEST_URL}`, realOdooWorld] as const] : []),
+];
+
+describe.each(worlds)('the ERP port on %s', (_name, make) => {
   let w: World;
   let orders: Record<string, number>;
   beforeAll(async () => {
@@ -94,7 +132,7 @@ describe.each([
     expect(found.map((r) => r.id)).toEqual([orders.S1, orders.S2, orders.S5]);
     expect(found.every((r) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(r.writeDate))).toBe(true);
     // More records than one page (3 on Odoo here): all of them, each once.
-    const all = await w.erp.searchRecords('sale.order', []);
+    const all = await w.erp.searchRecords('sale.order', [['partner_id', 'in', [w.partner, w.otherPartner]]]);
     expect(all.map((r) => r.displayName)).toEqual(['S1', 'S2', 'S3', 'S4', 'S5']);
   });
 
