@@ -3,7 +3,7 @@ import { CloudError } from '../cloud/port.js';
 import { ErpError } from '../erp/port.js';
 
 /** Error types a run cannot get past by retrying: the workflow stops and says why. */
-export const NON_RETRYABLE = ['ConfigurationError', 'CloudAuthFailed', 'CloudForbidden'] as const;
+export const NON_RETRYABLE = ['ConfigurationError', 'CloudAuthFailed', 'CloudForbidden', 'CloudQuotaExceeded'] as const;
 
 export function configurationError(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'ConfigurationError', message, nonRetryable: true });
@@ -18,6 +18,8 @@ export function toActivityFailure(err: unknown): Error {
   if (err instanceof CloudError) {
     if (err.code === 'auth_failed') return ApplicationFailure.create({ type: 'CloudAuthFailed', message: err.message, nonRetryable: true });
     if (err.code === 'forbidden') return ApplicationFailure.create({ type: 'CloudForbidden', message: err.message, nonRetryable: true });
+    // A full quota does not empty itself: stop the run, say so, no retry storm.
+    if (err.code === 'insufficient_storage') return ApplicationFailure.create({ type: 'CloudQuotaExceeded', message: err.message, nonRetryable: true });
     return ApplicationFailure.create({ type: `Cloud_${err.code}`, message: err.message, nextRetryDelay: err.retryAfterMs });
   }
   if (err instanceof ErpError) return ApplicationFailure.create({ type: `Erp_${err.code}`, message: err.message });

@@ -14,7 +14,7 @@ import {
   type SyncCursor, type SyncOutcome, type SyncProgress, type SyncSummary,
 } from './shared.js';
 
-const NON_RETRYABLE = ['ConfigurationError', 'CloudAuthFailed', 'CloudForbidden'];
+const NON_RETRYABLE = ['ConfigurationError', 'CloudAuthFailed', 'CloudForbidden', 'CloudQuotaExceeded'];
 
 // Every activity heartbeats while it runs (src/activities): a short heartbeat timeout finds
 // a dead worker in seconds, and the start-to-close limits only bound a stuck call.

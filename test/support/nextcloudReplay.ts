@@ -27,11 +27,12 @@ export function loadExchanges(file: string): Exchange[] {
 }
 
 /** Method, path and decoded query/form parameters, order-independent. */
-function key(method: string, pathWithQuery: string, body: string | null): string {
+function key(method: string, pathWithQuery: string, body: unknown): string {
   const url = new URL(pathWithQuery, 'http://x');
   const params = [...url.searchParams].sort(([a], [b]) => a.localeCompare(b));
   let form: [string, string][] = [];
-  if (body && !body.trim().startsWith('{') && !body.trim().startsWith('<')) form = [...new URLSearchParams(body)].sort(([a], [b]) => a.localeCompare(b));
+  // Only a urlencoded form counts (OCS); file bodies were recorded as a digest and never match on content.
+  if (typeof body === 'string' && /^[\w%.+*-]+=[^&]*(&[\w%.+*-]+=[^&]*)*$/.test(body)) form = [...new URLSearchParams(body)].sort(([a], [b]) => a.localeCompare(b));
   // Folder paths were recorded with and without their trailing slash: both match.
   return JSON.stringify([method, decodeURIComponent(url.pathname).replace(/\/+$/, ''), params, form]);
 }

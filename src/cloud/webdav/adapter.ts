@@ -94,7 +94,7 @@ export class WebDavCloud implements CloudPort {
         signal: init.streaming ? undefined : AbortSignal.timeout(this.timeoutMs),
       } as never) as unknown as Response;
     } catch (err) {
-      throw toCloudError(err, `${init.method} ${path}`);
+      throw await withServerMessage(err, `${init.method} ${path}`);
     }
   }
 
@@ -344,6 +344,23 @@ export function normalisePath(path: string): string {
 }
 
 /** Maps transport and HTTP failures to one `CloudError` vocabulary. */
+/**
+ * A failed request as a CloudError, with what the server said in its DAV error body
+ * (Sabre's `s:exception` and `s:message`): Nextcloud answers a lock held by another request
+ * with a 500 and `OCP\\Lock\\LockedException` (that is a lock: back off and retry), and a
+ * full quota with a 507 saying how much space was needed and how much is left.
+ */
+async function withServerMessage(err: unknown, what: string): Promise<CloudError> {
+  const e = err as { status?: number; response?: { text?: () => Promise<string> } };
+  const base = toCloudError(err, what);
+  if (typeof e.status !== 'number' || e.status < 400 || typeof e.response?.text !== 'function') return base;
+  const body = await e.response.text().catch(() => '');
+  const exception = /<s:exception>([^<]*)<\/s:exception>/.exec(body)?.[1] ?? '';
+  const said = /<s:message>([^<]*)<\/s:message>/.exec(body)?.[1]?.trim();
+  if (/LockedException|Exception\\Locked$/.test(exception)) return new CloudError('locked', `${what}: the item is locked${said ? ` (${said})` : ''} (HTTP ${e.status})`, e.status, base.retryAfterMs);
+  return said ? new CloudError(base.code, `${base.message}: ${said}`, base.status, base.retryAfterMs) : base;
+}
+
 export function toCloudError(err: unknown, what: string): CloudError {
   if (err instanceof CloudError) return err;
   const e = err as { status?: number; response?: { headers?: { get(n: string): string | null } }; message?: string; cause?: { code?: string } };
