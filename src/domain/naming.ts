@@ -12,12 +12,25 @@ const FORBIDDEN = /[*?"':<>/+%!@\\#|~&{}\u0000-\u001f\u007f]/g;
  */
 export const MAX_NAME_BYTES = 220;
 
-export function sanitizeName(raw: string, maxBytes = MAX_NAME_BYTES): string {
-  const replaced = raw.normalize('NFC').replace(FORBIDDEN, '-');
+/**
+ * What a server refuses beyond the list above, as its capabilities say (Nextcloud 30 and
+ * later: `forbidden_filenames` such as `desktop.ini`, `forbidden_filename_characters`).
+ */
+export interface NamingRules {
+  forbiddenNames?: string[];
+  forbiddenCharacters?: string[];
+}
+
+export function sanitizeName(raw: string, maxBytes = MAX_NAME_BYTES, rules: NamingRules = {}): string {
+  let replaced = raw.normalize('NFC').replace(FORBIDDEN, '-');
+  for (const c of rules.forbiddenCharacters ?? []) if (c) replaced = replaced.split(c).join('-');
   const trimmed = trimSpacesAndDots(replaced);
   // Nextcloud keeps `.part` for its own partial uploads and refuses such names; a leading
   // dot (`.htaccess`, hidden files) is already gone with the trimming above.
-  return capBytesKeepingExtension(trimmed, maxBytes).replace(/\.(part)$/i, '-$1');
+  const named = capBytesKeepingExtension(trimmed, maxBytes).replace(/\.(part)$/i, '-$1');
+  // A name the server forbids outright (`desktop.ini`): its dots become dashes.
+  const forbidden = new Set((rules.forbiddenNames ?? []).map((n) => n.toLowerCase()));
+  return forbidden.has(named.toLowerCase()) ? named.replace(/\./g, '-') : named;
 }
 
 function trimSpacesAndDots(s: string): string {
@@ -49,10 +62,10 @@ export function capBytesKeepingExtension(name: string, maxBytes: number): string
  * sanitising, else the record's display name (the manual: "If after rendering, the folder
  * name appears to be empty, the app would use the standard name_get method").
  */
-export function objectFolderName(displayName: string, rendered: string | null, recordId: number): string {
-  const fromExpression = rendered === null ? '' : sanitizeName(rendered);
+export function objectFolderName(displayName: string, rendered: string | null, recordId: number, rules: NamingRules = {}): string {
+  const fromExpression = rendered === null ? '' : sanitizeName(rendered, MAX_NAME_BYTES, rules);
   if (fromExpression) return fromExpression;
-  const fromDisplayName = sanitizeName(displayName);
+  const fromDisplayName = sanitizeName(displayName, MAX_NAME_BYTES, rules);
   // A record whose display name sanitises to nothing still needs a stable, unique folder.
   return fromDisplayName || `record-${recordId}`;
 }

@@ -51,3 +51,12 @@ test('names Nextcloud keeps for itself never reach it: ".part" endings, ".htacce
   expect(sanitizeName('.htaccess')).toBe('htaccess');
   expect(sanitizeName('line\nbreak\\slash')).toBe('line-break-slash');
 });
+
+test('the cloud\'s own forbidden names and characters (its capabilities) are applied too', () => {
+  const rules = { forbiddenNames: ['desktop.ini', 'Thumbs.db'], forbiddenCharacters: [';', '\u00a7'] };
+  expect(sanitizeName('desktop.ini', MAX_NAME_BYTES, rules)).toBe('desktop-ini');
+  expect(sanitizeName('THUMBS.DB', MAX_NAME_BYTES, rules)).toBe('THUMBS-DB');
+  expect(sanitizeName('a;b\u00a7c.txt', MAX_NAME_BYTES, rules)).toBe('a-b-c.txt');
+  expect(sanitizeName('desktop.ini')).toBe('desktop.ini'); // without the rules: allowed
+  expect(objectFolderName('Thumbs.db', null, 7, rules)).toBe('Thumbs-db');
+});

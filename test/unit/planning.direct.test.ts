@@ -270,3 +270,19 @@ test('assignSiblingNames keeps current spellings; isSpellingOf', () => {
 test('refs are stable identities', () => {
   expect([refs.root(), refs.modelFolder(3), refs.objectFolder('res.partner', 7), refs.attachment(12)]).toEqual(['root', 'model:3', 'object:res.partner:7', 'attachment:12']);
 });
+
+test('names follow the cloud\'s own rules when its capabilities give some (a Nextcloud 30 forbidding desktop.ini and ";")', () => {
+  const over = {
+    rootFolder: 'Odoo;ERP', syncModels: [model(1, 'Sale;Orders', 20)],
+    matches: new Map([[1, [record(7, 'S;00007')]]]),
+    attachments: new Map([['sale.order:7', [binary(70, 7, 'desktop.ini')]]]),
+  };
+  expect(summary(planDirectSync({ ...input(over), naming: { forbiddenNames: ['desktop.ini'], forbiddenCharacters: [';'] } }).ops)).toEqual([
+    ['create_folder', '/Odoo-ERP'],
+    ['create_folder', '/Odoo-ERP/Sale-Orders'],
+    ['create_folder', '/Odoo-ERP/Sale-Orders/S-00007'],
+    ['upload', '/Odoo-ERP/Sale-Orders/S-00007/desktop-ini'],
+  ]);
+  // Without the rules (plain WebDAV, older Nextcloud): the names as they are.
+  expect(summary(planDirectSync(input(over)).ops).at(-1)).toEqual(['upload', '/Odoo;ERP/Sale;Orders/S;00007/desktop.ini']);
+});

@@ -68,7 +68,7 @@ export function directActivities(ctx: ActivityContext) {
       await deps.log.cleanup(settings.logRetentionDays);
       const models = await ctx.activeSyncModels();
       await ctx.warnInvalidSyncModels('direct');
-      const caps = (connection.capabilities ?? {}) as { etagPropagation?: boolean };
+      const caps = (connection.capabilities ?? {}) as { etagPropagation?: boolean; forbiddenNames?: string[]; forbiddenCharacters?: string[] };
       const findings = await discoverManagedFolders(cloud, mapping, {
         activeModelRefs: new Set(models.map((m) => refs.modelFolder(m.id))),
         etagPropagation: caps.etagPropagation === true,
@@ -110,6 +110,7 @@ export function directActivities(ctx: ActivityContext) {
 
       const plan = planDirectSync({
         rootFolder: connection.rootFolder,
+        naming: { forbiddenNames: caps.forbiddenNames ?? [], forbiddenCharacters: caps.forbiddenCharacters ?? [] },
         syncModels: models,
         matches,
         attachments,

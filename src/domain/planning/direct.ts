@@ -9,7 +9,7 @@
  * before a rename or a move of its parent still lands in the right folder.
  */
 import { compileNameExpression, NameExpressionError, renderNameExpression, type CompiledNameExpression } from '../nameExpressions.js';
-import { joinCloudPath, objectFolderName, sanitizeName } from '../naming.js';
+import { joinCloudPath, MAX_NAME_BYTES, objectFolderName, sanitizeName, type NamingRules } from '../naming.js';
 import { recordReader } from '../records.js';
 import type { DefaultFolder, ErpAttachment, ErpRecord, SyncModel } from '../types.js';
 
@@ -74,6 +74,8 @@ export interface MappedItem {
 
 export interface DirectPlanInput {
   rootFolder: string;
+  /** The cloud's own naming limits (its capabilities), applied to every name planned. */
+  naming?: NamingRules;
   /** Active, valid sync models, in priority order (first wins). */
   syncModels: SyncModel[];
   /** For each sync model id, the records that match its domain and periods now. */
@@ -207,7 +209,9 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
   };
 
   // Root.
-  const rootName = sanitizeName(input.rootFolder) || 'Odoo';
+  const rules = input.naming ?? {};
+  const clean = (raw: string) => sanitizeName(raw, MAX_NAME_BYTES, rules);
+  const rootName = clean(input.rootFolder) || 'Odoo';
   const rootPath = joinCloudPath(rootName);
   place(folderOps, { ref: refs.root(), parentRef: null, name: rootName, path: rootPath }, { kind: 'root' });
 
@@ -218,7 +222,7 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
   const staying = mapped.filter((m) => m.kind === 'model_folder' && !activeRefs.has(m.ref)).map((m) => baseName(m.path));
   const modelNames = new Map(assignSiblingNames(active.map((m) => {
     const current = mapping.get(refs.modelFolder(m.id));
-    return { key: refs.modelFolder(m.id), base: sanitizeName(m.folderName) || `model-${m.id}`, current: current && parentPath(current.path) === (mapping.get(refs.root())?.path ?? rootPath) ? baseName(current.path) : null };
+    return { key: refs.modelFolder(m.id), base: clean(m.folderName) || `model-${m.id}`, current: current && parentPath(current.path) === (mapping.get(refs.root())?.path ?? rootPath) ? baseName(current.path) : null };
   }), staying));
   const modelPaths = new Map<number, string>();
   for (const m of active) {
@@ -252,7 +256,7 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
       !assigned.has(recordKey(m.resModel, m.resId)) && !deletedRecords.has(recordKey(m.resModel, m.resId))).map((m) => baseName(m.path));
     const wanted = records.map((r) => {
       const rendered = naming.render(r);
-      return { record: r, rendered, base: objectFolderName(r.displayName, rendered.name, r.id) };
+      return { record: r, rendered, base: objectFolderName(r.displayName, rendered.name, r.id, rules) };
     });
     const names = new Map(assignSiblingNames(wanted.map((w) => {
       const current = mapping.get(refs.objectFolder(w.record.model, w.record.id));
@@ -274,7 +278,7 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
 
       const listed = input.attachments.get(recordKey(record.model, record.id)) ?? [];
       const binaries = listed.filter((a) => a.type === 'binary' && !a.isFolder).sort((a, b) => a.id - b.id);
-      const fileNames = dedupeSiblingNames(binaries.map((a) => sanitizeName(a.name) || `attachment-${a.id}`));
+      const fileNames = dedupeSiblingNames(binaries.map((a) => clean(a.name) || `attachment-${a.id}`));
       binaries.forEach((attachment, j) => {
         const fileRef = refs.attachment(attachment.id);
         const base = { ref: fileRef, attachmentId: attachment.id, resModel: record.model, resId: record.id };
