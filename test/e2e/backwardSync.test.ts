@@ -81,9 +81,14 @@ test('a subfolder renamed in the cloud renames its folder link', async () => {
 test('a file deleted in the cloud unlinks its attachment; a deleted subfolder unlinks its folder link', async () => {
   expect(await dav(h, 'DELETE', `${D}/photo-2020.jpg`)).toBe(204);
   expect(await dav(h, 'DELETE', `${A}/Drafts 2026`)).toBe(204);
+  // As on a Nextcloud whose capabilities say it keeps deleted files (files.undelete).
+  await h.services.database.sql`update cloud_connection set capabilities = coalesce(capabilities, '{}'::jsonb) || '{"trashbin": true}'::jsonb`;
   await backwardSync(h);
   expect(await attachmentsOf(deco)).toEqual([]);
   expect((await attachmentsOf(azure)).map((a) => a.name)).toEqual(['scan1.pdf']);
+  // The log says where a deleted file can be restored from.
+  const logs = await h.api.call('GET', '/api/logs?direction=backward&q=photo-2020.jpg');
+  expect(logs.json.items[0].message).toMatch(/is gone from the cloud \(it is in the trash bin of the cloud user: Files -> Deleted files restores it/);
 });
 
 test('a file moved out of every synced folder unlinks its attachment', async () => {
@@ -134,9 +139,14 @@ test('the mass-deletion guard holds a mass unlink back until an admin acknowledg
   expect(red.json.items[0].message).toMatch(/Mass deletion held back: 10 of \d+ tracked attachments would be unlinked \(in \/Odoo\/Contacts\/Deco Addict\)/);
 
   expect((await h.api.call('POST', '/api/queue/acknowledge-deletions')).status).toBe(200);
+  // As on a Nextcloud whose capabilities say it keeps deleted files (files.undelete).
+  await h.services.database.sql`update cloud_connection set capabilities = coalesce(capabilities, '{}'::jsonb) || '{"trashbin": true}'::jsonb`;
   await backwardSync(h);
   expect(await attachmentsOf(deco)).toEqual([]);
   expect((await attachmentsOf(azure)).map((a) => a.name)).toEqual(['scan1.pdf']);
+  // The log says where a deleted file can be restored from.
+  const logs = await h.api.call('GET', '/api/logs?direction=backward&q=photo-2020.jpg');
+  expect(logs.json.items[0].message).toMatch(/is gone from the cloud \(it is in the trash bin of the cloud user: Files -> Deleted files restores it/);
 });
 
 test('direct and backward alternating over a changing tree: the ERP ends up equal to the cloud', async () => {

@@ -159,11 +159,16 @@ export function backwardActivities(ctx: ActivityContext) {
     /** Unlinks the attachments of items gone from the cloud. */
     async unlinkAttachments(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
+      // On Nextcloud / ownCloud with the trash bin on, a deleted file is in its owner's trash
+      // (the manual: treated as deleted); the log says where to get it back.
+      const opened = await deps.openCloud();
+      const trash = (opened?.connection.capabilities as { trashbin?: boolean } | null)?.trashbin === true;
       return ctx.runEach(input, async (op, scope) => {
         const p = op.payload as unknown as Op<'unlink'>;
         await deps.erp.unlinkAttachment(p.attachmentId);
         await mapping.forget(p.ref);
-        scope.log({ level: 'success', path: p.path, model: p.resModel, recordId: p.resId, message: `Unlinked attachment ${p.attachmentId}: ${p.path} is gone from the cloud` });
+        const restore = trash ? ' (it is in the trash bin of the cloud user: Files -> Deleted files restores it, and the next backward sync links it again)' : '';
+        scope.log({ level: 'success', path: p.path, model: p.resModel, recordId: p.resId, message: `Unlinked attachment ${p.attachmentId}: ${p.path} is gone from the cloud${restore}` });
       }, 'backward');
     },
   };
