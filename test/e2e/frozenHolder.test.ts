@@ -89,16 +89,23 @@ test('a frozen worker that wakes after its batch went to a newer attempt writes 
   });
   const uploadAttempt = async () => ((await direct.describe()).raw.pendingActivities ?? [])
     .find((a) => a.activityType?.name === 'uploadAttachments' && a.state === STARTED);
-  // Freeze it in the middle of an upload batch, some work done.
-  await until('an upload batch in flight', 120_000, async () => (await state()).done >= 20 && (await uploadAttempt()));
-  frozen.kill('SIGSTOP');
-  const batchAtFreeze = (await uploadAttempt())!;
+  // Freeze it in the middle of an upload batch, some work done. The batch may end between
+  // seeing it and the freeze: then let the worker go on and try again.
+  let batchAtFreeze: Awaited<ReturnType<typeof uploadAttempt>>;
+  for (let tries = 0; ; tries++) {
+    await until('an upload batch in flight', 120_000, async () => (await state()).done >= 20 && (await uploadAttempt()));
+    frozen.kill('SIGSTOP');
+    batchAtFreeze = await uploadAttempt();
+    if (batchAtFreeze || tries >= 20) break;
+    frozen.kill('SIGCONT');
+  }
+  expect(batchAtFreeze).toBeDefined();
 
   // A second worker: the run goes on there, and the frozen batch gets a new attempt.
   startWorker('B');
   await until('the frozen batch retried on the second worker', 120_000, async () => {
     const a = await uploadAttempt();
-    return a && a.activityId === batchAtFreeze.activityId && (a.attempt ?? 0) > (batchAtFreeze.attempt ?? 0);
+    return a && a.activityId === batchAtFreeze!.activityId && (a.attempt ?? 0) > (batchAtFreeze!.attempt ?? 0);
   });
   await sleep(500); // the new attempt has claimed its operations and is uploading
   const wokeAt = Date.now();
