@@ -4,14 +4,12 @@
  * every attachment is in the cloud exactly once with its own bytes, every one is a URL
  * attachment, and no binary was released without its verified copy.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { createHarness, env, type Harness } from '../support/harness.js';
+import { createHarness, spawnWorkerProcess, type Harness } from '../support/harness.js';
 import { addRecord, addSyncModel, attach, cloudTree, davUrl, setUpCloud } from '../support/sync.js';
 import { basicAuth } from '../support/harness.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const RECORDS = 10;
 const PER_RECORD = 30;
 const KILLS = 10;
@@ -39,19 +37,7 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      DATABASE_URL: h.settings.databaseUrl, DATA_DIR: h.settings.dataDir, SECRET_KEY: h.settings.secretKey,
-      TEMPORAL_ADDRESS: h.settings.temporalAddress, TEMPORAL_TASK_QUEUE: h.settings.taskQueue,
-      WORKFLOW_BUNDLE: env().workflowBundle, SYNC_BATCH_SIZE: '10', SYNC_CONCURRENCY: '4',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => workerOutput.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => workerOutput.push(d.toString()));
-  return child;
+  return spawnWorkerProcess(h, { SYNC_BATCH_SIZE: '10', SYNC_CONCURRENCY: '4' }, (d: string) => workerOutput.push(d));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,15 +7,13 @@
  * no PUT and completes nothing, and the run ends with every file in the cloud exactly
  * once. (A lease that passes to another run is fenced the same way: test/e2e/mutex.test.ts.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
-import { createHarness, env, type Harness } from '../support/harness.js';
+import { createHarness, spawnWorkerProcess, type Harness } from '../support/harness.js';
 import { addRecord, addSyncModel, attach, cloudTree, setUpCloud } from '../support/sync.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const STARTED = proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 let h: Harness;
 const workers: ChildProcess[] = [];
@@ -39,18 +37,7 @@ afterAll(async () => {
 });
 
 function startWorker(name: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      DATABASE_URL: h.settings.databaseUrl, DATA_DIR: h.settings.dataDir, SECRET_KEY: h.settings.secretKey,
-      TEMPORAL_ADDRESS: h.settings.temporalAddress, TEMPORAL_TASK_QUEUE: h.settings.taskQueue,
-      WORKFLOW_BUNDLE: env().workflowBundle, SYNC_BATCH_SIZE: '20', SYNC_CONCURRENCY: '2',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => output.push(`[${name}] ${d}`));
-  child.stderr!.on('data', (d: Buffer) => output.push(`[${name}] ${d}`));
+  const child = spawnWorkerProcess(h, { SYNC_BATCH_SIZE: '20', SYNC_CONCURRENCY: '2' }, (d) => output.push(`[${name}] ${d}`));
   workers.push(child);
   return child;
 }

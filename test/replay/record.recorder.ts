@@ -4,18 +4,15 @@
  * that is meant to change histories, and only after making it replay-safe for the runs
  * already in flight (`patched()`, or a new workflow type); see the README.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../../src/runtime/temporal.js';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createHarness, env, type Harness } from '../support/harness.js';
+import { createHarness, env, spawnWorkerProcess, type Harness } from '../support/harness.js';
 import { addRecord, addSyncModel, attach, dav, setUpCloud } from '../support/sync.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = new URL('./histories/', import.meta.url);
 const harnesses: Harness[] = [];
 afterAll(async () => {
@@ -113,11 +110,11 @@ test('a run that resumed after its worker was killed', async () => {
   }
   const run = await trigger(h, 'direct');
   const done = async () => (await h.services.database.sql`select count(*)::int as n from operations where status = 'done'`)[0]!.n as number;
-  let worker = startWorkerProcess(h);
+  let worker = spawnWorkerProcess(h, { SYNC_BATCH_SIZE: '5', SYNC_CONCURRENCY: '2' });
   while ((await done()) < 20) await new Promise((r) => setTimeout(r, 25));
   worker.kill('SIGKILL');
   await new Promise((r) => worker.once('exit', r));
-  worker = startWorkerProcess(h);
+  worker = spawnWorkerProcess(h, { SYNC_BATCH_SIZE: '5', SYNC_CONCURRENCY: '2' });
   try {
     await run.result();
   } finally {
@@ -126,15 +123,3 @@ test('a run that resumed after its worker was killed', async () => {
   await save('resumed-after-crash', run, 'A direct sync whose worker process was killed (SIGKILL) mid-run; another worker resumed it.');
 }, 240_000);
 
-function startWorkerProcess(h: Harness): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      DATABASE_URL: h.settings.databaseUrl, DATA_DIR: h.settings.dataDir, SECRET_KEY: h.settings.secretKey,
-      TEMPORAL_ADDRESS: h.settings.temporalAddress, TEMPORAL_TASK_QUEUE: h.settings.taskQueue,
-      WORKFLOW_BUNDLE: env().workflowBundle, SYNC_BATCH_SIZE: '5', SYNC_CONCURRENCY: '2',
-    },
-    stdio: 'ignore',
-  });
-}

@@ -2,8 +2,10 @@
  * One test file's world, built from the real parts globalSetup started: its own database,
  * Temporal task queue, WebDAV folder, API server and (when asked) worker.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import { ensureDatabase } from '../../src/runtime/postgres.js';
@@ -77,7 +79,26 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
   const app: FastifyInstance = await buildApi(services, { adminToken: token });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
-  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = apiCaller(address, token);
+
+  return {
+    id, services, dav, worker, settings,
+    api: { url: address, token, call },
+    async close() {
+      await app.close();
+      await worker?.shutdown();
+      await services.close();
+    },
+  };
+}
+
+export function basicAuth(user: string, password: string): string {
+  return 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+}
+
+/** The harness's API client: the admin token sent, JSON in and out, the raw text kept. */
+export function apiCaller(address: string, token: string): Harness['api']['call'] {
+  return async (method, p, body, headers = {}) => {
     const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
     if (body !== undefined) {
       if (typeof body === 'string' || body instanceof Uint8Array) init.body = body as string;
@@ -96,18 +117,29 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
     }
     return { status: res.status, json, text, headers: res.headers };
   };
-
-  return {
-    id, services, dav, worker, settings,
-    api: { url: address, token, call },
-    async close() {
-      await app.close();
-      await worker?.shutdown();
-      await services.close();
-    },
-  };
 }
 
-export function basicAuth(user: string, password: string): string {
-  return 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * `src/worker/main.ts` in a child process (as `npm run worker` runs it), joined to the
+ * harness's database and task queue: what the fault tests kill, freeze and restart.
+ * `onOutput` gets its stdout and stderr; without it they are discarded.
+ */
+export function spawnWorkerProcess(h: Pick<Harness, 'settings'>, extraEnv: Record<string, string> = {}, onOutput?: (chunk: string) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      DATABASE_URL: h.settings.databaseUrl, DATA_DIR: h.settings.dataDir, SECRET_KEY: h.settings.secretKey,
+      TEMPORAL_ADDRESS: h.settings.temporalAddress, TEMPORAL_TASK_QUEUE: h.settings.taskQueue,
+      WORKFLOW_BUNDLE: env().workflowBundle, ...extraEnv,
+    },
+    stdio: onOutput ? ['ignore', 'pipe', 'pipe'] : 'ignore',
+  });
+  if (onOutput) {
+    child.stdout!.on('data', (d: Buffer) => onOutput(d.toString()));
+    child.stderr!.on('data', (d: Buffer) => onOutput(d.toString()));
+  }
+  return child;
 }

@@ -7,21 +7,19 @@
  * and `superviseWorker` runs `src/worker/main.ts` in a child process, started again
  * whenever it exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../../src/runtime/postgres.js';
 import { findTemporalCli, prepareTemporal, startTemporalDevServer, type RunningTemporal } from '../../src/runtime/temporal.js';
 import { randomToken } from '../../src/secrets/index.js';
 import { createServices } from '../../src/services.js';
-import { basicAuth, env, type Harness } from './harness.js';
+import { apiCaller, basicAuth, env, spawnWorkerProcess, type Harness } from './harness.js';
 import { freePort } from './ports.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A server that can be stopped and started again with the same data and ports. */
 export interface Restartable {
@@ -125,25 +123,7 @@ export async function createStackHarness(stack: OwnStack): Promise<Harness> {
   const token = randomToken(24);
   const app: FastifyInstance = await buildApi(services, { adminToken: token });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
-    if (body !== undefined) {
-      if (typeof body === 'string' || body instanceof Uint8Array) init.body = body as string;
-      else {
-        init.body = JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] = 'application/json';
-      }
-    }
-    const res = await fetch(address + p, init);
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    return { status: res.status, json, text, headers: res.headers };
-  };
+  const call = apiCaller(address, token);
   return {
     id, services, dav, worker: null, settings,
     api: { url: address, token, call },
@@ -176,20 +156,8 @@ export function superviseWorker(h: Harness, extraEnv: Record<string, string> = {
   const out: string[] = [];
   const start = () => {
     starts++;
-    const c = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        DATABASE_URL: h.settings.databaseUrl, DATA_DIR: h.settings.dataDir, SECRET_KEY: h.settings.secretKey,
-        TEMPORAL_ADDRESS: h.settings.temporalAddress, TEMPORAL_TASK_QUEUE: h.settings.taskQueue,
-        WORKFLOW_BUNDLE: env().workflowBundle, ...extraEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     const n = starts;
-    const collect = (d: Buffer) => out.push(d.toString().replace(/^(?=.)/gm, `[worker #${n}] `));
-    c.stdout!.on('data', collect);
-    c.stderr!.on('data', collect);
+    const c = spawnWorkerProcess(h, extraEnv, (d) => out.push(d.replace(/^(?=.)/gm, `[worker #${n}] `)));
     c.once('exit', (code, signal) => {
       if (child === c) child = null;
       if (stopping) return;
