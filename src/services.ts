@@ -75,6 +75,6 @@ export async function createServices(s: ServiceSettings): Promise<Services> {
   };
 }
 
-export function activitiesFor(services: Services, tuning: Pick<ActivityDeps, 'batchSize' | 'concurrency' | 'today'> = {}) {
+export function activitiesFor(services: Services, tuning: Pick<ActivityDeps, 'batchSize' | 'concurrency' | 'today' | 'transfer'> = {}) {
   return createActivities({ db: services.database.db, erp: services.erp, openCloud: services.openCloud, log: services.log, temporal: services.temporal, ...tuning });
 }

@@ -18,6 +18,7 @@ import type { DomainTerm, ErpRecord, SyncDirection, SyncModel } from '../domain/
 import type { ErpPort } from '../erp/port.js';
 import { CloudError } from '../cloud/port.js';
 import { expressionPaths } from '../domain/nameExpressions.js';
+import type { TransferSettings } from '../domain/transfers.js';
 import { configurationError, describe, isRetryable, isThrottled, toActivityFailure } from './errors.js';
 
 export interface ActivityDeps {
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   /** How many operations one batch activity handles, and how many at once. */
   batchSize?: number;
   concurrency?: number;
+  /** How uploads travel on Nextcloud (chunked, bulk): src/domain/transfers.ts, defaults there. */
+  transfer?: TransferSettings;
   /** Today's date for periods, `YYYY-MM-DD` (UTC); tests pin it. */
   today?: () => string;
   /** For the mutex activities: taking leases, checking on other runs. */

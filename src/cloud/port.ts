@@ -58,6 +58,20 @@ export interface CloudPort {
    * `If-None-Match: *`, found at confirm time) there is no check before the PUT.
    */
   putNew(path: string, body: Readable, size: number, opts: { sha1?: string | null; conditional: boolean }): Promise<boolean>;
+  /**
+   * Nextcloud's chunked upload v2 for a large file: an upload folder named after
+   * `uploadKey`, chunks of `chunkSize` bytes, then `MOVE .file` onto the path (never over
+   * an existing item: false when the name is taken). A retry with the same key after a
+   * crash sends only the chunks the server lacks. A failure deletes the upload folder.
+   * Throws `CloudError('unsupported')` where the server has no chunked upload.
+   */
+  putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string }): Promise<boolean>;
+  /**
+   * Nextcloud's bulk upload: many small files in one request, with one outcome per path.
+   * It overwrites, so callers send only names they found free. Throws for a failure of
+   * the whole request (credentials, an unreachable server).
+   */
+  bulkUpload(files: { path: string; content: Buffer }[]): Promise<Map<string, BulkOutcome>>;
   download(path: string): Promise<Readable>;
   move(from: string, to: string): Promise<void>;
   /** DELETE; a missing item is success. */
@@ -71,6 +85,8 @@ export interface CloudPort {
   publicLink(item: CloudItem): Promise<string>;
   detectCapabilities(): Promise<CloudCapabilities>;
 }
+
+export type BulkOutcome = { ok: true; fileId: string | null; etag: string | null } | { ok: false; error: CloudError };
 
 export type CloudErrorCode =
   | 'auth_failed' | 'forbidden' | 'not_found' | 'conflict' | 'precondition_failed' | 'locked'

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_TRANSFERS, type TransferSettings } from '../domain/transfers.js';
 
 /**
  * Every environment variable the service reads, in one place. The README's table is
@@ -26,6 +27,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  SYNC_CHUNK_THRESHOLD_MB: z.coerce.number().min(1, 'SYNC_CHUNK_THRESHOLD_MB must be at least 1').max(1_000_000).default(10),
+  SYNC_CHUNK_SIZE_MB: z.coerce.number().int('SYNC_CHUNK_SIZE_MB must be a whole number').min(5, 'SYNC_CHUNK_SIZE_MB must be at least 5 (Nextcloud wants chunks of 5 MiB or more)').max(5000).default(10),
+  SYNC_BULK_UPLOAD: z.enum(['on', 'off'], { message: 'SYNC_BULK_UPLOAD must be on or off' }).default('on'),
+  SYNC_BULK_MAX_KB: z.coerce.number().int().min(1).max(102_400).default(1024),
   WORKFLOW_BUNDLE: z.string().optional(),
   RUN_WORKER: z.enum(['true', 'false'], { message: 'RUN_WORKER must be true or false' }).default('true'),
 });
@@ -58,7 +63,7 @@ export interface Config {
   localDav: { enabled: boolean; port: number; dir: string };
   logLevel: Env['LOG_LEVEL'];
   /** Operations per batch activity, and how many of them run at once (uploads, deletes, releases). */
-  sync: { concurrency: number; batchSize: number };
+  sync: { concurrency: number; batchSize: number; transfer: TransferSettings };
   /** A prebuilt workflow bundle (skips bundling the workflow code at start). */
   workflowBundle?: string;
   /** Run a worker inside this process (false: API only, workers run as `npm run worker`). */
@@ -99,7 +104,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     localDav: { enabled: e.LOCAL_DAV === 'auto', port: e.LOCAL_DAV_PORT, dir: path.join(dataDir, 'cloud') },
     logLevel: e.LOG_LEVEL,
-    sync: { concurrency: e.SYNC_CONCURRENCY, batchSize: e.SYNC_BATCH_SIZE },
+    sync: {
+      concurrency: e.SYNC_CONCURRENCY, batchSize: e.SYNC_BATCH_SIZE,
+      transfer: {
+        ...DEFAULT_TRANSFERS,
+        chunkThresholdBytes: Math.round(e.SYNC_CHUNK_THRESHOLD_MB * 1024 * 1024),
+        chunkSizeBytes: e.SYNC_CHUNK_SIZE_MB * 1024 * 1024,
+        bulk: e.SYNC_BULK_UPLOAD === 'on',
+        bulkMaxBytes: e.SYNC_BULK_MAX_KB * 1024,
+      },
+    },
     workflowBundle: e.WORKFLOW_BUNDLE || undefined,
     runWorker: e.RUN_WORKER === 'true',
   };

@@ -1,20 +1,20 @@
 /**
- * The file-id strategy, end to end: Apache mod_dav behind test/support/fileIdLayer.ts,
+ * The file-id strategy, end to end: Apache mod_dav behind test/support/nextcloudLayer.ts,
  * which adds Nextcloud's `oc:fileid` (PROPFIND) and `OC-FileId` (MKCOL, PUT) to it. With
  * file ids, identity survives what defeats path and ETag matching: a rename together
  * with a content change, a folder renamed after files were added to it.
  */
 import { basicAuth, createHarness, type Harness } from '../support/harness.js';
-import { startFileIdLayer, type FileIdLayer } from '../support/fileIdLayer.js';
+import { startNextcloudLayer, type NextcloudLayer } from '../support/nextcloudLayer.js';
 import { addRecord, addSyncModel, attach, backwardSync, cloudTree, directSync } from '../support/sync.js';
 
 let h: Harness;
-let layer: FileIdLayer;
+let layer: NextcloudLayer;
 let azure: number;
 let deco: number;
 beforeAll(async () => {
   h = await createHarness({ worker: true });
-  layer = await startFileIdLayer({ upstream: h.dav.url, user: 'sync' });
+  layer = await startNextcloudLayer({ upstream: h.dav.url, user: 'sync' });
   // The layer's URL is the connection's: everything the service does goes through it.
   const put = await h.api.call('PUT', '/api/connection', { url: layer.url, username: h.dav.username, password: h.dav.password });
   expect(put.status).toBe(200);

@@ -3,6 +3,7 @@
  * operation kind. Each is safe to run twice: MKCOL on an existing folder, a MOVE already
  * made, a DELETE of a missing item and an upload found already done are all successes.
  */
+import type { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
 import { CloudError, type CloudItem, type CloudPort } from '../../cloud/port.js';
 import { getSettings } from '../../db/repos/connection.js';
@@ -18,7 +19,8 @@ import {
 import type { DefaultFolder, ErpAttachment, ErpRecord } from '../../domain/types.js';
 import type { ActivityContext, BatchInput, BatchResult } from '../context.js';
 import type { Lease } from '../../workflows/shared.js';
-import { describe } from '../errors.js';
+import { describe, isRetryable } from '../errors.js';
+import { bulkGroups, chooseTransfer, DEFAULT_TRANSFERS, freePath, type ServerTransfers } from '../../domain/transfers.js';
 import { discoverManagedFolders } from './discovery.js';
 
 /** `write_date` is the transaction's start and clocks drift: look back this far past the cursor. */
@@ -250,7 +252,8 @@ export function directActivities(ctx: ActivityContext) {
       const attachments = new Map((await deps.erp.getAttachments([...payloads.values()].map((p) => p.attachmentId))).map((a) => [a.id, a]));
       const known = await mapping.getMany([...payloads.values()].flatMap((p) => [p.ref, p.parentRef ?? '']));
 
-      interface Job { op: OperationRow; p: Payload<UploadOp> & { claimedPath?: string }; attachment: ErpAttachment; path: string; fresh: boolean; item?: CloudItem }
+      // `claimed`: the path this operation has claimed in the queue (found again after a crash).
+      interface Job { op: OperationRow; p: Payload<UploadOp> & { claimedPath?: string }; attachment: ErpAttachment; path: string; fresh: boolean; item?: CloudItem; claimed?: string }
       const jobs: Job[] = [];
       for (const op of ops) {
         const p = payloads.get(op.id)!;
@@ -260,10 +263,17 @@ export function directActivities(ctx: ActivityContext) {
         if (mapped) { jobs.push({ op, p, attachment, path: mapped.path, fresh: false }); continue; } // uploaded before a crash
         const parent = p.parentRef ? known.get(p.parentRef) : null;
         if (!parent) { await scope.failed(op, new Error(`Its folder (${p.parentRef}) is not in the cloud yet`)); continue; }
-        jobs.push({ op, p, attachment, path: joinCloudPath(parent.path, p.name), fresh: true });
+        jobs.push({ op, p, attachment, path: joinCloudPath(parent.path, p.name), fresh: true, claimed: p.claimedPath });
       }
       // Each upload claims its path before the PUT: a retry after a crash finds its own file.
-      await claimPaths(jobs.filter((j) => j.fresh && !j.p.claimedPath).map((j) => ({ id: j.op.id, path: j.path })));
+      const claiming = jobs.filter((j) => j.fresh && !j.p.claimedPath);
+      await claimPaths(claiming.map((j) => ({ id: j.op.id, path: j.path })));
+      for (const j of claiming) j.claimed = j.path;
+      const claim = async (job: Job, path: string) => {
+        if (job.claimed === path) return;
+        await claimPath(job.op.id, path);
+        job.claimed = path;
+      };
 
       // Verification and release go group by group, behind the PUTs: while one group is
       // listed and released, the lanes keep uploading the next ones.
@@ -277,7 +287,32 @@ export function directActivities(ctx: ActivityContext) {
       const settle = (i: number) => { finishing = finishing.then(() => finishGroup(groups[i]!)); };
       groups.forEach((_, i) => { if (unsettled[i] === 0) settle(i); });
 
-      const lanes = ctx.eachLimited(jobs.filter((j) => j.fresh), ctx.concurrency, scope, async (job) => {
+      const settleJob = (job: Job) => {
+        const g = groupOf.get(job)!;
+        if (--unsettled[g]! === 0) settle(g);
+      };
+      // How each file travels (src/domain/transfers.ts): one lane sends the bulk requests one
+      // after another, as Nextcloud's desktop client does; the other lanes PUT (or chunk).
+      const server = connection.capabilities as ServerTransfers | null;
+      const transfers = deps.transfer ?? DEFAULT_TRANSFERS;
+      const fresh = jobs.filter((j) => j.fresh);
+      const byBulk = new Set(fresh.filter((j) => chooseTransfer(j.attachment.size, server, transfers, !j.p.claimedPath) === 'bulk'));
+      type Task = { one: Job } | { bulk: Job[][] };
+      const tasks: Task[] = [
+        ...(byBulk.size ? [{ bulk: bulkGroups([...byBulk], (j) => j.attachment.size, transfers.bulkMaxFiles, transfers.bulkMaxRequestBytes) }] : []),
+        ...fresh.filter((j) => !byBulk.has(j)).map((one) => ({ one })),
+      ];
+      const lanes = ctx.eachLimited(tasks, ctx.concurrency, scope, async (task) => {
+        if ('one' in task) return putOne(task.one);
+        for (const group of task.bulk) {
+          if (scope.stopped) return; // the rest stay unsettled and are retried with the batch
+          await putBulk(group);
+          ctx.heartbeat({ done: scope.result.done, failed: scope.result.failed });
+        }
+      });
+
+      /** One file by PUT, or by chunked upload when it is large and the server has it. */
+      async function putOne(job: Job): Promise<void> {
         try {
           // The fences before every PUT: nothing more from a run that lost its lease, or
           // from an attempt that woke up after Temporal gave its batch to a newer one.
@@ -287,12 +322,18 @@ export function directActivities(ctx: ActivityContext) {
             const earlier = await cloud.stat(job.p.claimedPath);
             if (earlier && earlier.type === 'file' && earlier.size === size) { job.path = job.p.claimedPath; return; }
           }
+          const chunked = chooseTransfer(size, server, transfers, false) === 'chunked';
           const wanted = job.path;
           for (let n = 1; n <= 50; n++) {
             const candidate = n === 1 ? wanted : withSuffix(wanted, n);
-            if (n > 1 || job.p.claimedPath) await claimPath(job.op.id, candidate);
+            await claim(job, candidate);
             const { stream } = await deps.erp.openContent(job.attachment.id, job.attachment);
-            const put = await cloud.putNew(candidate, stream, size, { sha1: job.attachment.checksum, conditional }).finally(() => stream.destroy());
+            const sha1 = job.attachment.checksum;
+            // The upload key names the chunk folder: a retry of this operation, to this
+            // path, of this content, resumes it.
+            const put = await (chunked
+              ? cloud.putNewChunked(candidate, stream, size, { sha1, chunkSize: transfers.chunkSizeBytes, uploadKey: `op:${job.op.id}:${candidate}:${sha1 ?? ''}` })
+              : cloud.putNew(candidate, stream, size, { sha1, conditional })).finally(() => stream.destroy());
             if (put) { job.path = candidate; return; }
           }
           throw new Error(`No free name for ${wanted} after 50 tries`);
@@ -301,10 +342,68 @@ export function directActivities(ctx: ActivityContext) {
           if (ctx.isFenced(err)) throw err;
           await scope.failed(job.op, err);
         } finally {
-          const g = groupOf.get(job)!;
-          if (--unsettled[g]! === 0) settle(g);
+          settleJob(job);
         }
-      });
+      }
+
+      /**
+       * Small new files, many to one request. Bulk upload overwrites, so each file gets a
+       * name its folder's listing shows free, claimed before the request; a file the
+       * request refused goes again by PUT (the desktop client's way), which reports it.
+       */
+      async function putBulk(group: Job[]): Promise<void> {
+        const settled = new Set<Job>();
+        const retry: Job[] = [];
+        try {
+          await ctx.fence(input.lease, group.map((j) => j.op.id));
+          const taken = new Set<string>();
+          for (const folder of new Set(group.map((j) => parentOf(j.path)))) {
+            for (const child of (await cloud.list(folder))?.children ?? []) taken.add(child.path);
+          }
+          const sending: { job: Job; path: string; content: Buffer }[] = [];
+          for (const job of group) {
+            const path = freePath(job.path, taken);
+            if (!path) { retry.push(job); continue; }
+            taken.add(path);
+            try {
+              await claim(job, path);
+              sending.push({ job, path, content: await readWhole(job.attachment, deps.erp) });
+            } catch (err) {
+              failed.add(job);
+              await scope.failed(job.op, err);
+              settled.add(job);
+              settleJob(job);
+            }
+          }
+          const outcomes = await cloud.bulkUpload(sending.map(({ path, content }) => ({ path, content })));
+          for (const s of sending) {
+            if (outcomes.get(s.path)?.ok) {
+              s.job.path = s.path;
+              settled.add(s.job);
+              settleJob(s.job);
+            } else {
+              retry.push(s.job);
+            }
+          }
+        } catch (err) {
+          const open = group.filter((j) => !settled.has(j) && !retry.includes(j));
+          if (ctx.isFenced(err)) {
+            for (const job of open) { failed.add(job); settleJob(job); }
+            throw err;
+          }
+          if (!(err instanceof CloudError) || !isRetryable(err)) {
+            // Credentials, rights, quota: recorded on each file; the batch stops as for a PUT.
+            for (const job of open) { failed.add(job); await scope.failed(job.op, err); settleJob(job); }
+            return;
+          }
+          retry.push(...open); // a transient failure of the whole request: each file by PUT
+        }
+        for (const job of retry) {
+          if (scope.stopped) break;
+          await putOne(job);
+        }
+      }
+
       // A stopped batch (bad credentials, throttling) leaves groups unsettled: they are
       // retried later. Whatever the lanes did, the groups already settling finish first,
       // so no verification or release runs on behind a failed activity.
@@ -452,6 +551,25 @@ export function directActivities(ctx: ActivityContext) {
     const values = sql.join(claims.map((c) => sql`(${c.id}::bigint, ${JSON.stringify({ claimedPath: c.path })}::jsonb)`), sql`, `);
     await deps.db.execute(sql`update operations o set payload = o.payload || v.claim from (values ${values}) as v(id, claim) where o.id = v.id`);
   }
+}
+
+/** A small attachment's whole content (for bulk upload), its announced size held to. */
+async function readWhole(attachment: ErpAttachment, erp: { openContent: (id: number, a: ErpAttachment) => Promise<{ stream: Readable }> }): Promise<Buffer> {
+  const { stream } = await erp.openContent(attachment.id, attachment);
+  const parts: Buffer[] = [];
+  let seen = 0;
+  try {
+    for await (const chunk of stream) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      seen += buf.length;
+      if (seen > attachment.size) throw new Error(`The content of ${attachment.name} is longer than its ${attachment.size} bytes: upload aborted`);
+      parts.push(buf);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (seen !== attachment.size) throw new Error(`The content of ${attachment.name} ended after ${seen} of ${attachment.size} bytes: upload aborted`);
+  return Buffer.concat(parts);
 }
 
 /** Why a cloud copy does not match its ERP original, or null when it does. */

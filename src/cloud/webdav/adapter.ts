@@ -1,7 +1,9 @@
 import { pipeline, Readable, Transform } from 'node:stream';
 import { XMLParser } from 'fast-xml-parser';
 import { createClient, type WebDAVClient } from 'webdav';
-import { CloudError, type CloudCapabilities, type CloudConnectionSettings, type CloudItem, type CloudPort } from '../port.js';
+import { randomBytes } from 'node:crypto';
+import { CloudError, type BulkOutcome, type CloudCapabilities, type CloudConnectionSettings, type CloudItem, type CloudPort } from '../port.js';
+import { bulkBody, chunkPlan, readBulkAnswer, sliceStream, uploadFolderName } from './transfers.js';
 
 const PROPFIND_BODY = '<?xml version="1.0" encoding="UTF-8"?>\n' +
   '<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop>' +
@@ -83,10 +85,10 @@ export class WebDavCloud implements CloudPort {
     return '/' + rel.split('/').filter(Boolean).map((s) => decodeURIComponent(s)).join('/');
   };
 
-  private async request(path: string, init: { method: string; headers?: Record<string, string>; data?: unknown; streaming?: boolean }): Promise<Response> {
+  private async request(path: string, init: { method: string; headers?: Record<string, string>; data?: unknown; streaming?: boolean; url?: string }): Promise<Response> {
     try {
       return await this.client.customRequest(path, {
-        url: this.url(path),
+        url: init.url ?? this.url(path),
         method: init.method,
         headers: init.headers,
         data: init.data as never,
@@ -167,6 +169,97 @@ export class WebDavCloud implements CloudPort {
     return true;
   }
 
+  /**
+   * The connection URL as Nextcloud's `/remote.php/dav/files/<user>/<folder>`: the DAV
+   * root, the user and the folder, or null (the legacy `/remote.php/webdav/`, plain WebDAV),
+   * where the native transfers are not available.
+   */
+  private davFiles(): { dav: URL; user: string; folder: string } | null {
+    const m = /^(.*\/remote\.php\/dav)\/files\/([^/]+)(\/.*)?$/.exec(this.base.pathname);
+    if (!m) return null;
+    return { dav: new URL(`${m[1]}/`, this.base), user: decodeURIComponent(m[2]!), folder: normalisePath(decodeURIComponent(m[3] ?? '/')) };
+  }
+
+  async putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string }): Promise<boolean> {
+    const dav = this.davFiles();
+    if (!dav) throw new CloudError('unsupported', 'Chunked upload needs a Nextcloud /remote.php/dav/files/<user>/ URL');
+    const plan = chunkPlan(size, opts.chunkSize);
+    // A large transfer is not started to learn the name is taken.
+    if (await this.stat(path)) return false;
+    const folder = new URL(`uploads/${encodeURIComponent(dav.user)}/${uploadFolderName(`${opts.uploadKey}:${size}:${opts.chunkSize}`)}/`, dav.dav).toString();
+    const destination = this.url(path);
+    const common = { Destination: destination, 'OC-Total-Length': String(size) };
+    try {
+      // The chunks an earlier attempt (cut off by a crash) left whole on the server.
+      const have = new Map<string, number>();
+      const listed = await this.request(path, { url: folder, method: 'PROPFIND', headers: { Depth: '1', 'Content-Type': 'application/xml; charset=utf-8' }, data: PROPFIND_BODY })
+        .catch((err: CloudError) => { if (err.code === 'not_found') return null; throw err; });
+      if (listed) {
+        for (const item of parseMultistatus(await listed.text(), (href) => new URL(href, folder).pathname)) {
+          if (item.type === 'file') have.set(item.path.split('/').pop()!, item.size);
+        }
+      } else {
+        await this.request(path, { url: folder, method: 'MKCOL', headers: { Destination: destination } });
+      }
+      const slices = sliceStream(body);
+      for (const chunk of plan) {
+        if (have.get(chunk.name) === chunk.bytes) {
+          await slices.skip(chunk.bytes);
+          continue;
+        }
+        await this.request(path, {
+          url: folder + chunk.name, method: 'PUT', streaming: true,
+          headers: { ...common, 'Content-Type': 'application/octet-stream', 'Content-Length': String(chunk.bytes) },
+          data: guarded(slices.piece(chunk.bytes), chunk.bytes, `${path} (chunk ${chunk.name})`),
+        });
+      }
+      // Overwrite: F: Sabre refuses the MOVE (412) when someone made the name meanwhile.
+      await this.request(path, {
+        url: folder + '.file', method: 'MOVE',
+        headers: { ...common, Overwrite: 'F', ...(opts.sha1 ? { 'OC-Checksum': `SHA1:${opts.sha1}` } : {}) },
+      });
+    } catch (err) {
+      // A failed or cancelled upload leaves no upload folder behind (a crash does: the retry resumes it).
+      await this.request(path, { url: folder, method: 'DELETE' }).catch(() => {});
+      if (err instanceof CloudError && err.code === 'precondition_failed') return false;
+      throw err;
+    } finally {
+      body.destroy();
+    }
+    return true;
+  }
+
+  async bulkUpload(files: { path: string; content: Buffer }[]): Promise<Map<string, BulkOutcome>> {
+    const dav = this.davFiles();
+    if (!dav) throw new CloudError('unsupported', 'Bulk upload needs a Nextcloud /remote.php/dav/files/<user>/ URL');
+    if (files.length === 0) return new Map();
+    const parts = files.map((f) => ({ filesPath: normalisePath(`${dav.folder}/${f.path}`), content: f.content }));
+    const boundary = `boundary_${randomBytes(12).toString('hex')}`;
+    const url = new URL('bulk', dav.dav).toString();
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST', body: bulkBody(parts, boundary), signal: AbortSignal.timeout(this.timeoutMs),
+        headers: { 'Content-Type': `multipart/related; boundary=${boundary}`, Authorization: this.basicAuth() },
+      });
+    } catch (err) {
+      throw toCloudError(err, `bulk upload of ${files.length} files`);
+    }
+    const isXml = /xml/i.test(res.headers.get('content-type') ?? '');
+    // A 400 in JSON still lists the parts written before the one it stopped at; in XML it
+    // refused the whole request (its framing).
+    if (res.status !== 200 && !(res.status === 400 && !isXml)) throw await withServerMessage({ status: res.status, response: res }, `bulk upload of ${files.length} files`);
+    return this.byPath(files, parts, readBulkAnswer(res.status, await res.text(), parts.map((p) => p.filesPath)));
+  }
+
+  private basicAuth(): string {
+    return 'Basic ' + Buffer.from(`${this.settings.username}:${this.settings.password}`).toString('base64');
+  }
+
+  private byPath(files: { path: string }[], parts: { filesPath: string }[], outcomes: Map<string, BulkOutcome>): Map<string, BulkOutcome> {
+    return new Map(files.map((f, i) => [normalisePath(f.path), outcomes.get(parts[i]!.filesPath)!]));
+  }
+
   async download(path: string): Promise<Readable> {
     const res = await this.request(path, { method: 'GET', streaming: true });
     const body = res.body as unknown;
@@ -201,7 +294,7 @@ export class WebDavCloud implements CloudPort {
     const api = new URL(`${this.base.pathname.slice(0, davIdx)}/ocs/v2.php/apps/files_sharing/api/v1/shares`, this.base);
     const headers = {
       'OCS-APIRequest': 'true', Accept: 'application/json',
-      Authorization: 'Basic ' + Buffer.from(`${this.settings.username}:${this.settings.password}`).toString('base64'),
+      Authorization: this.basicAuth(),
     };
     // Nextcloud makes a new link share on every POST: reuse the one there is.
     const query = new URL(api);
@@ -286,7 +379,7 @@ export class WebDavCloud implements CloudPort {
     const data = await this.ocs(url, {
       headers: {
         'OCS-APIRequest': 'true', Accept: 'application/json',
-        Authorization: 'Basic ' + Buffer.from(`${this.settings.username}:${this.settings.password}`).toString('base64'),
+        Authorization: this.basicAuth(),
       },
     }, 'read the server capabilities') as { capabilities?: Record<string, any>; version?: { string?: string } } | null;
     const c = data?.capabilities ?? {};

@@ -1,19 +1,19 @@
 /**
- * test/support/fileIdLayer.ts emulates part of Nextcloud on Apache: the recorded
+ * test/support/nextcloudLayer.ts emulates part of Nextcloud on Apache: the recorded
  * Nextcloud exchanges (fixtures 03 MKCOL and 05 MOVE) are replayed against it, and it
  * must answer as Nextcloud did: the same statuses, an OC-FileId on what it creates, and
  * file ids that survive a move (the fact the file-id strategy rests on).
  */
 import { parseMultistatus } from '../../src/cloud/webdav/adapter.js';
-import { startFileIdLayer, type FileIdLayer } from '../support/fileIdLayer.js';
+import { startNextcloudLayer, type NextcloudLayer } from '../support/nextcloudLayer.js';
 import { basicAuth, createHarness, type Harness } from '../support/harness.js';
 import { loadExchanges } from '../support/nextcloudReplay.js';
 
 let h: Harness;
-let layer: FileIdLayer;
+let layer: NextcloudLayer;
 beforeAll(async () => {
   h = await createHarness();
-  layer = await startFileIdLayer({ upstream: h.dav.url, user: 'alice' });
+  layer = await startNextcloudLayer({ upstream: h.dav.url, user: 'alice' });
 });
 afterAll(async () => {
   await layer?.close();
