@@ -52,7 +52,7 @@ export interface NextcloudLayer {
   url: string;
   origin: string;
   state: NextcloudLayerState;
-  /** `METHOD path` of every request, in order (tests count bulk POSTs and chunk PUTs). */
+  /** `METHOD path` (decoded) of every request, in order (tests count bulk POSTs and chunk PUTs). */
   requests: string[];
   /** Upload folders (chunked upload v2) currently kept, by id. */
   uploads(): Promise<string[]>;
@@ -650,7 +650,9 @@ export async function startNextcloudLayer(opts: {
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
-    requests.push(`${req.method} ${url.pathname}`);
+    let logged = url.pathname;
+    try { logged = decodeURIComponent(url.pathname); } catch { /* kept as sent */ }
+    requests.push(`${req.method} ${logged}`);
     void (async () => {
       const route = url.pathname;
       if (route === '/status.php') {
