@@ -73,6 +73,17 @@ function phpJson(value: unknown): string {
   return JSON.stringify(value).replace(/\//g, '\\/').replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** The Sabre exception Nextcloud names for a status (Apache's own error pages are HTML). */
+const SABRE_FOR: Record<number, [string, string]> = {
+  400: ['Sabre\\DAV\\Exception\\BadRequest', 'Bad request'],
+  403: ['Sabre\\DAV\\Exception\\Forbidden', 'Forbidden'],
+  404: ['Sabre\\DAV\\Exception\\NotFound', 'File not found'],
+  405: ['Sabre\\DAV\\Exception\\MethodNotAllowed', 'The resource you tried to create already exists'],
+  409: ['Sabre\\DAV\\Exception\\Conflict', 'Conflict'],
+  412: ['Sabre\\DAV\\Exception\\PreconditionFailed', 'An If-Match header was specified, but none of the specified ETags matched'],
+  415: ['Sabre\\DAV\\Exception\\BadRequest', 'Expected {DAV:}mkcol as the root element'],
+};
+
 const ocId = (id: string) => `${id.padStart(8, '0')}${INSTANCE}`;
 const norm = (p: string) => ('/' + p.split('/').filter(Boolean).join('/'));
 const parentOf = (p: string) => norm(p).slice(0, norm(p).lastIndexOf('/')) || '/';
@@ -129,7 +140,10 @@ export async function startNextcloudLayer(opts: {
     return stamp ? createHash('md5').update(stamp + upstreamEtag).digest('hex').slice(0, 13) : upstreamEtag;
   };
 
-  const upstreamUrl = (p: string) => new URL(norm(p).split('/').filter(Boolean).map(encodeURIComponent).join('/') + (p.endsWith('/') && p !== '/' ? '/' : ''), up);
+  const upstreamUrl = (p: string) => {
+    const segments = p.split('/').filter(Boolean).map(encodeURIComponent);
+    return segments.length ? new URL(segments.join('/') + (p.endsWith('/') ? '/' : ''), up) : new URL(up);
+  };
 
   /** One request to Apache, the caller's credentials passed on. */
   function upstream(method: string, p: string, headers: http.OutgoingHttpHeaders, body?: Buffer | NodeJS.ReadableStream): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
@@ -146,6 +160,18 @@ export async function startNextcloudLayer(opts: {
       else if (Buffer.isBuffer(body)) req.end(body);
       else (body as NodeJS.ReadableStream).pipe(req);
     });
+  }
+
+  async function currentEtag(p: string, authorization: string): Promise<string | null> {
+    const r = await upstream('PROPFIND', p, { authorization, depth: '0' });
+    if (r.status !== 207) return null;
+    const text = r.body.toString();
+    const raw = /getetag>([^<]*)</.exec(text)?.[1]?.replace(/&quot;/g, '"') ?? null;
+    if (raw === null) return null;
+    return /<D:collection\s*\/>/.test(text) ? `"${folderEtag(p, raw.replace(/^W\//, '').replace(/"/g, ''))}"` : raw;
+  }
+  async function exists(p: string, authorization: string): Promise<boolean> {
+    return (await upstream('PROPFIND', p, { authorization, depth: '0' })).status === 207;
   }
 
   const goodLogins = new Set<string>();
@@ -177,7 +203,7 @@ export async function startNextcloudLayer(opts: {
         : "No public access to this resource., No 'Authorization: Basic' header found. Either the client didn't send one, or the server is misconfigured"));
   }
 
-  const maintenanceReply = (res: http.ServerResponse): void => void res.writeHead(503, { 'content-type': 'application/xml; charset=utf-8' }).end(sabreError('Sabre\\DAV\\Exception\\ServiceUnavailable', 'System is in maintenance mode.'));
+  const maintenanceReply = (res: http.ServerResponse): void => void res.writeHead(503, { 'content-type': 'application/xml; charset=utf-8' }).end(sabreError('OCA\\DAV\\Exception\\ServerMaintenanceMode', 'System is in maintenance mode.'));
 
   /** Nextcloud's name rules (fixture 10), checked before anything is written. */
   function nameRefusal(method: string, name: string): [number, string, string] | null {
@@ -211,34 +237,40 @@ export async function startNextcloudLayer(opts: {
   };
 
   /** Rewrites Apache's multistatus: Nextcloud's hrefs, file ids, propagated folder ETags. */
-  function rewriteMultistatus(body: string): string {
+  function rewriteMultistatus(body: string, prefix = filesPrefix): string {
     return body.replace(/<D:response\b([^>]*)>([\s\S]*?)<\/D:response>/g, (_whole, attrs: string, inner: string) => {
       const href = /<D:href>([^<]*)<\/D:href>/.exec(inner)?.[1] ?? '';
       const upstreamHref = new URL(href, up).pathname;
       const rel = '/' + upstreamHref.slice(up.pathname.length);
       const p = decodeURIComponent(rel);
       const id = fileIdOf(p);
-      let rewritten = inner.replace(`<D:href>${href}</D:href>`, `<D:href>${filesPrefix}${rel}</D:href>`);
+      let rewritten = inner.replace(`<D:href>${href}</D:href>`, `<D:href>${prefix}${rel}</D:href>`);
       if (/<D:collection\s*\/>/.test(inner)) {
-        rewritten = rewritten.replace(/<(\w+):getetag>"?([^<"]*)"?<\/\1:getetag>/, (_m, ns: string, etag: string) => `<${ns}:getetag>"${folderEtag(p, etag)}"</${ns}:getetag>`);
+        rewritten = rewritten.replace(/<(\w+):getetag>([^<]*)<\/\1:getetag>/, (_m, ns: string, etag: string) => `<${ns}:getetag>"${folderEtag(p, etag.replace(/^W\//, '').replace(/"|&quot;/g, ''))}"</${ns}:getetag>`);
       }
       rewritten = rewritten.replace('<D:prop>', `<D:prop><oc:fileid xmlns:oc="http://owncloud.org/ns">${id}</oc:fileid><oc:id xmlns:oc="http://owncloud.org/ns">${ocId(id)}</oc:id>`);
       return `<D:response${attrs}>${rewritten}</D:response>`;
     });
   }
 
-  async function files(req: http.IncomingMessage, res: http.ServerResponse, rel: string): Promise<void> {
+  async function files(req: http.IncomingMessage, res: http.ServerResponse, rel: string, prefix = filesPrefix): Promise<void> {
     const method = req.method!;
     const p = norm(decodeURIComponent(rel));
     const auth = req.headers.authorization ?? '';
     let destination: string | null = null;
     if (typeof req.headers.destination === 'string') {
       const d = new URL(req.headers.destination, origin);
-      if (!d.pathname.startsWith(filesPrefix + '/')) {
+      if (!d.pathname.startsWith(prefix + '/')) {
         res.writeHead(502, { 'content-type': 'application/xml; charset=utf-8' }).end(sabreError('Sabre\\DAV\\Exception\\BadGateway', 'The destination is not on this server'));
         return;
       }
-      destination = norm(decodeURIComponent(d.pathname.slice(filesPrefix.length)));
+      destination = norm(decodeURIComponent(d.pathname.slice(prefix.length)));
+    }
+    if (method === 'GET' && rel.endsWith('/')) {
+      // Nextcloud answers a folder's GET with a page (Apache, without indexes, with 404).
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/html; charset=UTF-8' }).end('This is the WebDAV interface. It can only be accessed by WebDAV clients such as the Nextcloud desktop sync client.');
+      return;
     }
     if (method === 'PUT' || method === 'MKCOL' || method === 'MOVE' || method === 'COPY') {
       const target = method === 'MOVE' || method === 'COPY' ? destination : p;
@@ -272,44 +304,64 @@ export async function startNextcloudLayer(opts: {
     if (method === 'PROPFIND' && headers.depth === undefined) headers.depth = '1'; // Nextcloud: no Depth is Depth 1
     const u = upstreamUrl(rel.endsWith('/') ? p + '/' : p);
     const proxied = http.request({ host: u.hostname, port: u.port, method, path: u.pathname, headers }, (upRes) => {
-      const status = upRes.statusCode!;
-      if (status === 401) {
-        upRes.resume();
-        void refuseLogin(req, res);
-        return;
-      }
-      const outHeaders: http.OutgoingHttpHeaders = { ...upRes.headers, dav: DAV_HEADER };
-      delete outHeaders['content-length'];
-      const ok = status >= 200 && status < 300;
-      if (ok && (method === 'MKCOL' || method === 'PUT')) {
-        outHeaders['oc-fileid'] = ocId(fileIdOf(p, status === 201));
-        propagate(p);
-      }
-      if (ok && method === 'PUT' && upRes.headers.etag) outHeaders['oc-etag'] = upRes.headers.etag;
-      if (ok && method === 'MOVE' && destination !== null) {
-        carry(ids, p, destination);
-        carry(stamps, p, destination);
-        outHeaders['oc-fileid'] = ocId(fileIdOf(destination));
-        propagate(p);
-        propagate(destination);
-      }
-      if (ok && method === 'COPY' && destination !== null) {
-        outHeaders['oc-fileid'] = ocId(fileIdOf(destination, true));
-        propagate(destination);
-      }
-      if (ok && method === 'DELETE') {
-        carry(ids, p, null);
-        carry(stamps, p, null);
-        propagate(p);
-      }
-      if (method !== 'PROPFIND' || status !== 207) {
-        res.writeHead(status, outHeaders);
-        upRes.pipe(res);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      upRes.on('data', (c: Buffer) => chunks.push(c));
-      upRes.on('end', () => res.writeHead(207, outHeaders).end(rewriteMultistatus(Buffer.concat(chunks).toString('utf8'))));
+      void (async () => {
+        let status = upRes.statusCode!;
+        if (status === 401) {
+          upRes.resume();
+          return refuseLogin(req, res);
+        }
+        const outHeaders: http.OutgoingHttpHeaders = { ...upRes.headers, dav: DAV_HEADER };
+        delete outHeaders['content-length'];
+        const ok = status >= 200 && status < 300;
+        if (ok && (method === 'MKCOL' || method === 'PUT')) {
+          outHeaders['oc-fileid'] = ocId(fileIdOf(p, status === 201));
+          propagate(p);
+        }
+        if (ok && method === 'MOVE' && destination !== null) {
+          carry(ids, p, destination);
+          carry(stamps, p, destination);
+          outHeaders['oc-fileid'] = ocId(fileIdOf(destination));
+          propagate(p);
+          propagate(destination);
+        }
+        if (ok && method === 'COPY' && destination !== null) {
+          outHeaders['oc-fileid'] = ocId(fileIdOf(destination, true));
+          propagate(destination);
+        }
+        if (ok && method === 'DELETE') {
+          carry(ids, p, null);
+          carry(stamps, p, null);
+          propagate(p);
+        }
+        // Nextcloud names the file's ETag (twice) on writes, reads, and refused conditions.
+        const etagAt = ok && (method === 'MOVE' || method === 'COPY') ? destination : (ok && method === 'PUT') || status === 412 ? p : null;
+        if (etagAt !== null) {
+          const etag = await currentEtag(etagAt, req.headers.authorization ?? '');
+          if (etag) outHeaders.etag = etag;
+        }
+        if (outHeaders.etag && (ok || status === 304)) outHeaders['oc-etag'] = outHeaders.etag;
+        if (ok && req.headers['x-oc-mtime'] && method === 'PUT') outHeaders['x-oc-mtime'] = 'accepted';
+        if (status >= 400) {
+          upRes.resume();
+          // Nextcloud's statuses where Apache's differ: a PUT into a missing folder is 404,
+          // a MOVE into one 409; and every error is a Sabre XML body.
+          if (status === 409 && method === 'PUT' && !(await exists(parentOf(p), req.headers.authorization ?? ''))) status = 404;
+          if (status === 500 && method === 'MOVE' && destination !== null && !(await exists(parentOf(destination), req.headers.authorization ?? ''))) status = 409;
+          if (status === 415 && method === 'MKCOL') status = 400;
+          const [exception, message] = SABRE_FOR[status] ?? ['Sabre\\DAV\\Exception', `HTTP ${status}`];
+          delete outHeaders['content-type'];
+          res.writeHead(status, { ...outHeaders, 'content-type': 'application/xml; charset=utf-8' }).end(method === 'HEAD' ? undefined : sabreError(exception, message));
+          return;
+        }
+        if (method !== 'PROPFIND' || status !== 207) {
+          res.writeHead(status, outHeaders);
+          upRes.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => res.writeHead(207, outHeaders).end(rewriteMultistatus(Buffer.concat(chunks).toString('utf8'), prefix)));
+      })().catch((err: Error) => { if (!res.headersSent) res.writeHead(502); res.end(String(err)); });
     });
     proxied.on('error', (err) => res.writeHead(502).end(String(err)));
     req.pipe(proxied);
@@ -353,7 +405,11 @@ export async function startNextcloudLayer(opts: {
       if (!list) return notFound(res, `//${id}`);
       const entries = chunk
         ? list.filter((c) => c.name === chunk).map((c) => ({ href: `${uploadsPrefix}/${id}/${c.name}`, folder: false, size: c.size, etag: createHash('md5').update(c.name + c.size).digest('hex') }))
-        : [{ href: `${uploadsPrefix}/${id}/`, folder: true }, ...(depth === '0' ? [] : list.map((c) => ({ href: `${uploadsPrefix}/${id}/${c.name}`, folder: false, size: c.size, etag: createHash('md5').update(c.name + c.size).digest('hex') })))];
+        : [{ href: `${uploadsPrefix}/${id}/`, folder: true }, ...(depth === '0' ? [] : [
+          // Nextcloud lists the assembled file-to-be next to the chunks.
+          { href: `${uploadsPrefix}/${id}/.file`, folder: false, size: list.reduce((n, c) => n + c.size, 0), etag: createHash('md5').update(id).digest('hex') },
+          ...list.map((c) => ({ href: `${uploadsPrefix}/${id}/${c.name}`, folder: false, size: c.size, etag: createHash('md5').update(c.name + c.size).digest('hex') })),
+        ])];
       if (chunk && entries.length === 0) return notFound(res, chunk);
       res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8', dav: DAV_HEADER }).end(multistatus(entries));
       return;
@@ -562,8 +618,8 @@ export async function startNextcloudLayer(opts: {
   interface Share { id: string; token: string; path: string; fileId: string; folder: boolean; auth: string }
   const shares: Share[] = [];
   let nextShare = 1;
-  const ocsReply = (res: http.ServerResponse, status: number, data: unknown, message = 'OK'): void => void res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
-      .end(phpJson({ ocs: { meta: { status: status < 300 ? 'ok' : 'failure', statuscode: status, message }, data } }));
+  const ocsReply = (res: http.ServerResponse, status: number, data: unknown, message = 'OK', statuscode = status): void => void res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+      .end(phpJson({ ocs: { meta: { status: status < 300 ? 'ok' : 'failure', statuscode, message }, data } }));
   const shareData = (s: Share) => ({
     id: s.id, share_type: 3, uid_owner: user, permissions: 17, token: s.token, path: s.path, item_type: s.folder ? 'folder' : 'file',
     item_source: Number(s.fileId), file_source: Number(s.fileId), file_target: `/${baseName(s.path)}`, url: `${origin}/s/${s.token}`,
@@ -577,7 +633,8 @@ export async function startNextcloudLayer(opts: {
       req.on('end', () => resolve(s));
     });
     if (state.maintenance) {
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'x-nextcloud-maintenance-mode': '1' }).end('');
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'x-nextcloud-maintenance-mode': '1' })
+        .end('{"ocs":{"meta":{"status":"failure","statuscode":503,"message":"Service unavailable"},"data":[]}}');
       return;
     }
     if (req.headers['ocs-apirequest'] !== 'true') {
@@ -585,6 +642,19 @@ export async function startNextcloudLayer(opts: {
       return;
     }
     const auth = req.headers.authorization ?? '';
+    const route = url.pathname.replace(/^\/ocs\/v[12]\.php/, '');
+    const v1 = url.pathname.startsWith('/ocs/v1.php');
+    if (route === '/cloud/capabilities') {
+      // Anonymous callers get the capabilities too (Nextcloud trims a few apps' entries).
+      const doc = CAPABILITIES();
+      const caps = doc.ocs.data.capabilities;
+      if (!state.chunking) delete caps.dav.chunking;
+      if (!state.bulkUpload) delete caps.dav.bulkupload;
+      caps.files_sharing.public.enabled = state.publicShares;
+      const text = phpJson(doc);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', etag: `"${createHash('md5').update(text).digest('hex')}"` }).end(text);
+      return;
+    }
     if (!(await loginOk(auth))) {
       if (auth) {
         state.failedLogins++;
@@ -594,15 +664,8 @@ export async function startNextcloudLayer(opts: {
         .end(phpJson({ ocs: { meta: { status: 'failure', statuscode: 997, message: 'Current user is not logged in' }, data: [] } }));
       return;
     }
-    const route = url.pathname.replace(/^\/ocs\/v[12]\.php/, '');
-    if (route === '/cloud/capabilities') {
-      const doc = CAPABILITIES();
-      const caps = doc.ocs.data.capabilities;
-      if (!state.chunking) delete caps.dav.chunking;
-      if (!state.bulkUpload) delete caps.dav.bulkupload;
-      caps.files_sharing.public.enabled = state.publicShares;
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(phpJson(doc));
-      return;
+    if (route === '/cloud/user') {
+      return ocsReply(res, 200, { id: user, displayname: user, 'display-name': user, quota: { quota: state.quotaBytes ?? -3 } }, 'OK', v1 ? 100 : 200);
     }
     const sharesRoute = '/apps/files_sharing/api/v1/shares';
     if (route === sharesRoute && req.method === 'GET') {
@@ -661,12 +724,24 @@ export async function startNextcloudLayer(opts: {
         return;
       }
       if (route.startsWith('/ocs/')) return ocs(req, res, url);
+      if (state.maintenance && /^(?:\/index\.php)?\/s\//.test(route)) {
+        req.resume();
+        res.writeHead(503, { 'content-type': 'text/html; charset=UTF-8', 'x-nextcloud-maintenance-mode': '1', 'retry-after': '120' }).end('<html>Maintenance mode</html>');
+        return;
+      }
       const dl = /^(?:\/index\.php)?\/s\/([\w-]+)\/download$/.exec(route);
       if (dl) {
         req.resume();
         return publicDownload(res, dl[1]!);
       }
-      const internal = /^\/index\.php\/f\/(\d+)$/.exec(route);
+      const page = /^(?:\/index\.php)?\/s\/([\w-]+)$/.exec(route);
+      if (page) {
+        req.resume();
+        const known = shares.some((x) => x.token === page[1]);
+        res.writeHead(known ? 200 : 404, { 'content-type': 'text/html; charset=UTF-8' }).end(`<html>${known ? 'Public share' : 'Share not found'}</html>`);
+        return;
+      }
+      const internal = /^(?:\/index\.php)?\/f\/(\d+)$/.exec(route);
       if (internal) {
         req.resume();
         if (!(await loginOk(req.headers.authorization))) {
@@ -677,7 +752,7 @@ export async function startNextcloudLayer(opts: {
         res.writeHead(303, { location: found ? `/apps/files/files/${internal[1]}?dir=${parentOf(found[0])}` : '/apps/files/?fileNotFound=1' }).end();
         return;
       }
-      if (!route.startsWith('/remote.php/dav/')) {
+      if (!route.startsWith('/remote.php/')) {
         req.resume();
         res.writeHead(route.startsWith('/index.php/') && req.method === 'PROPFIND' ? 405 : 404, { 'content-type': 'text/html; charset=UTF-8' }).end();
         return;
@@ -687,6 +762,7 @@ export async function startNextcloudLayer(opts: {
         return maintenanceReply(res);
       }
       if (route === filesPrefix || route.startsWith(filesPrefix + '/')) return files(req, res, route.slice(filesPrefix.length) || '/');
+      if (route === '/remote.php/webdav' || route.startsWith('/remote.php/webdav/')) return files(req, res, route.slice('/remote.php/webdav'.length) || '/', '/remote.php/webdav');
       // Everything else under /remote.php needs a login first.
       if (!(await loginOk(req.headers.authorization))) {
         req.resume();
