@@ -11,6 +11,7 @@ import { createContext, type ActivityDeps, type BatchRef } from './context.js';
 import { backwardActivities } from './backward/index.js';
 import { directActivities } from './direct/index.js';
 import { mutexActivities } from './mutex.js';
+import { describe, isRetryable, toActivityFailure } from './errors.js';
 
 export type { ActivityDeps, BatchInput, BatchRef, BatchResult } from './context.js';
 
@@ -36,7 +37,14 @@ export function createActivities(deps: ActivityDeps) {
     ...directActivities(ctx),
     ...backwardActivities(ctx),
     ...mutexActivities(ctx),
-  }, ctx.heartbeat);
+  }, ctx.heartbeat, async (name, err) => {
+    // A plan that cannot go on (credentials, rights, quota) says so in the sync log too:
+    // admins read the log, not only the Temporal UI. Batches log their own failures.
+    const direction = name === 'planDirectSync' ? 'direct' : name === 'planBackwardSync' ? 'backward' : null;
+    if (direction && !isRetryable(err)) {
+      await deps.log.write({ direction, level: 'error', runId: ctx.runId(), message: `The ${direction} sync stopped: ${describe(err)}` }).catch(() => {});
+    }
+  });
 }
 
 /** How often a running activity tells Temporal it is alive, whatever it is waiting for. */
@@ -46,8 +54,10 @@ export const LIVENESS_INTERVAL_MS = 3000;
  * Every activity heartbeats on a timer while it runs, so the workflow can use a short
  * heartbeat timeout: a worker that dies (killed, OOM, host lost) is noticed in seconds and
  * its activity retried elsewhere, while a long upload on a live worker is never cut.
+ * And every failure leaves as a typed Temporal failure (src/activities/errors.ts): bad
+ * credentials or a full quota are non-retryable wherever they surface, a plan included.
  */
-function withLiveness<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T, heartbeat: (d?: unknown) => void): T {
+function withLiveness<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T, heartbeat: (d?: unknown) => void, onFailure: (name: string, err: unknown) => Promise<void>): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = {
@@ -56,6 +66,9 @@ function withLiveness<T extends Record<string, (...args: never[]) => Promise<unk
         const timer = setInterval(() => heartbeat(), LIVENESS_INTERVAL_MS);
         try {
           return await fn(...args);
+        } catch (err) {
+          await onFailure(name, err);
+          throw toActivityFailure(err);
         } finally {
           clearInterval(timer);
         }

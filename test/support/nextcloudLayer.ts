@@ -45,6 +45,8 @@ export interface NextcloudLayerState {
   chunking: boolean;
   bulkUpload: boolean;
   publicShares: boolean;
+  /** A test's hook, run before each files request (method, path under the user root): a person acting at just that moment. */
+  beforeRequest?: (method: string, path: string) => Promise<void> | void;
 }
 
 export interface NextcloudLayer {
@@ -257,6 +259,11 @@ export async function startNextcloudLayer(opts: {
     const method = req.method!;
     const p = norm(decodeURIComponent(rel));
     const auth = req.headers.authorization ?? '';
+    await state.beforeRequest?.(method, p);
+    if (state.maintenance) {
+      req.resume();
+      return maintenanceReply(res);
+    }
     let destination: string | null = null;
     if (typeof req.headers.destination === 'string') {
       const d = new URL(req.headers.destination, origin);

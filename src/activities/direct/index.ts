@@ -269,6 +269,21 @@ export function directActivities(ctx: ActivityContext) {
       const claiming = jobs.filter((j) => j.fresh && !j.p.claimedPath);
       await claimPaths(claiming.map((j) => ({ id: j.op.id, path: j.path })));
       for (const j of claiming) j.claimed = j.path;
+      /** The upload's folder, made again where the mapping has it; false when it is not ours to make. */
+      const remade = new Map<string, Promise<boolean>>(); // lanes meeting the same missing folder make it once
+      const remakeFolder = (job: Job, folder: string): Promise<boolean> => {
+        const row = job.p.parentRef ? known.get(job.p.parentRef) : null;
+        if (!row || row.path !== folder) return Promise.resolve(false);
+        if (!remade.has(folder)) {
+          remade.set(folder, (async () => {
+            const made = await cloud.createFolder(folder);
+            await mapping.upsert(row.ref, row.kind, made, { syncModelId: row.syncModelId, resModel: row.resModel, resId: row.resId });
+            scope.log({ level: 'warning', path: folder, model: job.p.resModel, recordId: job.p.resId, message: `${folder} was gone from the cloud (deleted after the plan): made it again to upload into it` });
+            return true;
+          })());
+        }
+        return remade.get(folder)!;
+      };
       const claim = async (job: Job, path: string) => {
         if (job.claimed === path) return;
         await claimPath(job.op.id, path);
@@ -327,13 +342,21 @@ export function directActivities(ctx: ActivityContext) {
           for (let n = 1; n <= 50; n++) {
             const candidate = n === 1 ? wanted : withSuffix(wanted, n);
             await claim(job, candidate);
-            const { stream } = await deps.erp.openContent(job.attachment.id, job.attachment);
             const sha1 = job.attachment.checksum;
             // The upload key names the chunk folder: a retry of this operation, to this
             // path, of this content, resumes it.
-            const put = await (chunked
-              ? cloud.putNewChunked(candidate, stream, size, { sha1, chunkSize: transfers.chunkSizeBytes, uploadKey: `op:${job.op.id}:${candidate}:${sha1 ?? ''}` })
-              : cloud.putNew(candidate, stream, size, { sha1, conditional })).finally(() => stream.destroy());
+            const send = async () => {
+              const { stream } = await deps.erp.openContent(job.attachment.id, job.attachment);
+              return (chunked
+                ? cloud.putNewChunked(candidate, stream, size, { sha1, chunkSize: transfers.chunkSizeBytes, uploadKey: `op:${job.op.id}:${candidate}:${sha1 ?? ''}` })
+                : cloud.putNew(candidate, stream, size, { sha1, conditional })).finally(() => stream.destroy());
+            };
+            const put = await send().catch(async (err: unknown) => {
+              // Nextcloud: a PUT into a missing folder is 404. Someone deleted the record's
+              // folder after the plan: make it again (recorded under its ref), then upload.
+              if (!(err instanceof CloudError && err.code === 'not_found') || !(await remakeFolder(job, parentOf(candidate)))) throw err;
+              return send();
+            });
             if (put) { job.path = candidate; return; }
           }
           throw new Error(`No free name for ${wanted} after 50 tries`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { confirmCloud } from '../../cloud/confirm.js';
@@ -16,7 +17,20 @@ const CONFIRM_CODES: Partial<Record<CloudError['code'], string>> = {
   forbidden: 'cloud_forbidden',
 };
 
-export function connectionRoutes(app: FastifyInstance, services: Services): void {
+/**
+ * Nextcloud delays every login from an address after failed ones (brute-force protection,
+ * up to 25 s, then 429). A confirm that met a 401 does not try the same credentials again
+ * before this has passed: it answers from memory, and the admin's next try with a fixed
+ * password (another key) goes through at once.
+ */
+export const LOGIN_COOLDOWN_MS = 30_000;
+const APP_PASSWORD_HINT = 'On Nextcloud, create an app password for the sync user (Personal settings > Security > Devices & sessions) and save it with PUT /api/connection.';
+
+export function connectionRoutes(app: FastifyInstance, services: Services, opts: { loginCooldownMs?: number } = {}): void {
+  const cooldownMs = opts.loginCooldownMs ?? LOGIN_COOLDOWN_MS;
+  const refusedLogins = new Map<string, number>();
+  const loginKey = (c: { url: string; username: string; password: string }) => createHash('sha256').update(`${c.url}\n${c.username}\n${c.password}`).digest('hex');
+
   app.get('/api/connection', async () => connectionView(await services.connections.get()) ?? { state: 'unconfigured' });
 
   app.put('/api/connection', async (request) => {
@@ -56,10 +70,18 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
     return { reset: true, erased, stoppedRuns: stopped };
   });
 
-  app.post('/api/connection/confirm', async () => {
+  app.post('/api/connection/confirm', async (_request, reply) => {
     const row = await services.connections.get();
     if (!row) throw new ApiError(409, 'connection_missing', 'Save a cloud connection first (PUT /api/connection)');
-    const cloud = services.cloudFor(services.connections.credentials(row));
+    const credentials = services.connections.credentials(row);
+    const key = loginKey(credentials);
+    const refusedAt = refusedLogins.get(key);
+    if (refusedAt !== undefined && Date.now() - refusedAt < cooldownMs) {
+      const wait = Math.ceil((cooldownMs - (Date.now() - refusedAt)) / 1000);
+      reply.header('retry-after', String(wait));
+      throw new ApiError(429, 'cloud_login_cooling_down', `The cloud refused these credentials ${Math.round((Date.now() - refusedAt) / 1000)} s ago; not trying them again for ${wait} s, so its brute-force protection does not slow the service's logins down. ${APP_PASSWORD_HINT}`, { retryAfterSeconds: wait });
+    }
+    const cloud = services.cloudFor(credentials);
     try {
       // A root the service already made stays the place to check: a renamed root folder is
       // moved by the next direct sync, not made anew next to the old one.
@@ -73,6 +95,16 @@ export function connectionRoutes(app: FastifyInstance, services: Services): void
       const message = err instanceof Error ? err.message : String(err);
       await services.connections.markError(message);
       if (err instanceof ApiError) throw err;
+      if (err instanceof CloudError && err.code === 'auth_failed') {
+        refusedLogins.set(key, Date.now());
+        throw new ApiError(422, 'cloud_auth_failed', `${message}. ${APP_PASSWORD_HINT}`, { status: err.status ?? null });
+      }
+      if (err instanceof CloudError && err.status === 429) {
+        // Nextcloud's brute-force protection reached its maximum delay for this address.
+        const wait = Math.ceil((err.retryAfterMs ?? cooldownMs) / 1000);
+        reply.header('retry-after', String(wait));
+        throw new ApiError(429, 'cloud_login_throttled', `${message}: the cloud is throttling logins from this service after failed attempts; wait ${wait} s (or have an admin reset it: occ security:bruteforce:reset <ip>). ${APP_PASSWORD_HINT}`, { status: 429, retryAfterSeconds: wait });
+      }
       if (err instanceof CloudError) {
         throw new ApiError(422, CONFIRM_CODES[err.code] ?? `cloud_${err.code}`, message, { status: err.status ?? null });
       }
