@@ -91,3 +91,17 @@ test('an object folder renamed in the cloud after a file was added to it is foun
   const [scan] = await attachmentsOf(azure);
   expect(scan!.url).toMatch(/\/index\.php\/f\/\d+$/);
 });
+
+test('incremental scans (ETags propagate to the root on Nextcloud): an unchanged tree costs one PROPFIND; a change deep down, one per level', async () => {
+  await backwardSync(h);
+  const propfinds = (mark: number) => layer.requests.slice(mark).filter((r) => r.startsWith('PROPFIND '));
+  let mark = layer.requests.length;
+  await backwardSync(h);
+  expect(propfinds(mark)).toEqual(['PROPFIND /remote.php/dav/files/sync/Odoo']);
+
+  expect(await person('PUT', `${D}/deep-change.txt`, { body: 'new' })).toBe(201);
+  mark = layer.requests.length;
+  await backwardSync(h);
+  expect(propfinds(mark)).toEqual(['PROPFIND /remote.php/dav/files/sync/Odoo', 'PROPFIND /remote.php/dav/files/sync/Odoo/Contacts', `PROPFIND /remote.php/dav/files/sync${D}`]);
+  expect((await attachmentsOf(deco)).some((a) => a.name === 'deep-change.txt')).toBe(true);
+});

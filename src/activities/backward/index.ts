@@ -32,7 +32,8 @@ export function backwardActivities(ctx: ActivityContext) {
      */
     async planBackwardSync(input: { lease?: Lease } = {}): Promise<{ planned: number; enqueued: number; listings: number; held: number }> {
       await ctx.checkLease(input.lease);
-      const { cloud } = await ctx.requireCloud();
+      const opened = await ctx.requireCloud();
+      const { cloud } = opened;
       const settings = await getSettings(deps.db);
       // Log retention ("Sync Logs"): rows older than the setting go, once per run.
       await deps.log.cleanup(settings.logRetentionDays);
@@ -49,15 +50,31 @@ export function backwardActivities(ctx: ActivityContext) {
       const missing: { path: string }[] = [];
       const scanEtags: [string, string | null][] = [];
       let listings = 0;
-      for (const modelRow of rows.filter((r) => r.kind === 'model_folder' && activeModelRefs.has(r.ref))) {
+      const modelRows = rows.filter((r) => r.kind === 'model_folder' && activeModelRefs.has(r.ref));
+      // Nextcloud changes every ancestor's ETag up to the user root on any change: one
+      // listing of the root tells which model folders changed since the last scan, and an
+      // unchanged tree costs that one PROPFIND. (Plain WebDAV: every model folder is listed.)
+      const propagates = (opened.connection.capabilities as { etagPropagation?: boolean } | null)?.etagPropagation === true;
+      const rootRow = rows.find((r) => r.kind === 'root');
+      let rootListing: Awaited<ReturnType<typeof cloud.list>> = null;
+      if (propagates && rootRow) {
+        listings++;
+        rootListing = await cloud.list(rootRow.path);
+      }
+      const unchanged = (row: MappingRow, etag: string | null | undefined) => etag !== null && etag !== undefined && etag === row.scanEtag;
+      const allScannedBefore = (os: MappingRow[]) => os.every((o) => o.scanEtag !== null);
+      for (const modelRow of modelRows) {
         const here = objects.filter((o) => parentOf(o.path) === modelRow.path);
         if (here.length === 0) continue;
+        const seen = rootListing?.children.find((c) => c.type === 'folder' && ((modelRow.fileId && c.fileId === modelRow.fileId) || c.path === modelRow.path));
+        if (rootListing && seen && unchanged(modelRow, seen.etag) && allScannedBefore(here)) continue; // nothing changed below it
         listings++;
         const listing = await cloud.list(modelRow.path);
         if (!listing) {
           missing.push(...here.map((o) => ({ path: o.path })));
           continue;
         }
+        const missingBefore = missing.length;
         for (const o of here) {
           const entry = listing.children.find((c) => c.type === 'folder' && ((o.fileId && c.fileId === o.fileId) || c.path === o.path));
           if (!entry) { missing.push({ path: o.path }); continue; }
@@ -69,6 +86,9 @@ export function backwardActivities(ctx: ActivityContext) {
           scanned.push({ resModel: o.resModel!, resId: o.resId!, path: o.path, children: inside.children });
           scanEtags.push([o.ref, inside.self.etag]);
         }
+        // The model folder's ETag as the root listing saw it (before its inside was read):
+        // a change made meanwhile shows as a new ETag next time. Not when a folder went missing.
+        if (seen && missing.length === missingBefore) scanEtags.push([modelRow.ref, seen.etag]);
       }
       // Tracked items of a record whose object folder the mapping no longer has: gone with it.
       const objectPaths = new Set(objects.map((o) => o.path));
