@@ -5,7 +5,10 @@
  *   off and the same run completes once maintenance is over;
  * - 404 on PUT, the record's folder deleted by someone after the plan: the folder is made
  *   again and the file uploaded in the same run, nothing lost;
- * - 423 and 500 LockedException: the file waits and is retried, the rest goes on;
+ * - 409 on MKCOL, the model folder deleted after the plan: made again, nothing lost;
+ * - 423 and 500 LockedException (a folder rename meeting a lock): the item waits and is
+ *   retried, the rest goes on;
+ * - 403 (no write rights there): the run stops with a red log, non-retryable;
  * - 507 quota: the run stops with a red log naming the quota, no retry storm;
  * - 401 (a revoked app password): the run stops at once, non-retryable, and says so.
  */
@@ -30,6 +33,7 @@ afterEach(() => {
   layer.state.beforeRequest = undefined;
   layer.state.maintenance = false;
   layer.state.locked.clear();
+  layer.state.readOnly.clear();
   layer.state.quotaBytes = null;
 });
 afterAll(async () => {
@@ -77,7 +81,7 @@ test('404 on PUT (the folder was deleted after the plan): the folder is made aga
   const summary = await directSync(h);
   expect(deleted).toBe(true);
   expect(summary).toMatchObject({ failed: 0 });
-  expect((await logs(since)).some((l) => /Vanishing Folder was gone from the cloud \(deleted after the plan\): made it again/.test(l.message))).toBe(true);
+  expect((await logs(since)).some((l) => /Vanishing Folder was gone from the cloud \(deleted after the plan\): made it again$/.test(l.message))).toBe(true);
   const names = (await cloud.list('/Odoo/Contacts/Vanishing Folder'))!.children.map((c) => c.path.split('/').pop()).sort();
   expect(names).toContain('second.txt');
   const [row] = await h.services.database.sql`select type from erp_attachments where name = 'second.txt'`;
@@ -102,6 +106,58 @@ test('a locked file (423) waits and is retried; the other files of the batch are
   expect(busy!.type).toBe('url');
 });
 
+test('409 on MKCOL (the model folder was deleted after the plan): it is made again and the record folder in it, in the same run', async () => {
+  const rec = await addRecord(h, 'res.partner', 'Conflict Ltd');
+  await attach(h, 'res.partner', rec, 'c.txt', 'conflict');
+  let deleted = false;
+  layer.state.beforeRequest = async (method, path) => {
+    if (method === 'MKCOL' && path === '/Odoo/Contacts/Conflict Ltd' && !deleted) {
+      deleted = true;
+      const res = await fetch(`${layer.url}Odoo/Contacts/`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64')}` } });
+      expect(res.status).toBe(204);
+    }
+  };
+  const summary = await directSync(h);
+  expect(deleted).toBe(true);
+  expect(summary).toMatchObject({ failed: 0 });
+  expect((await cloud.list('/Odoo/Contacts/Conflict Ltd'))!.children.map((c) => c.path)).toEqual(['/Odoo/Contacts/Conflict Ltd/c.txt']);
+  const [row] = await h.services.database.sql`select type from erp_attachments where name = 'c.txt'`;
+  expect(row!.type).toBe('url');
+});
+
+test('a folder rename meeting a lock (500 LockedException on MOVE) waits and is done once the lock is gone', async () => {
+  const rec = await addRecord(h, 'res.partner', 'Old Name');
+  await attach(h, 'res.partner', rec, 'n.txt', 'name');
+  await directSync(h);
+  await h.api.call('PATCH', `/api/records/res.partner/${rec}`, { name: 'New Name' });
+  layer.state.locked.add('/Odoo/Contacts/Old Name');
+  const since = new Date();
+  const summary = await directSync(h);
+  expect(summary).toMatchObject({ failed: 1 });
+  expect((await logs(since)).some((l) => l.level === 'warning' && /will retry.*locked/.test(l.message))).toBe(true);
+  expect(await cloud.stat('/Odoo/Contacts/Old Name')).not.toBeNull();
+  layer.state.locked.clear();
+  await dueNow();
+  await directSync(h);
+  expect(await cloud.stat('/Odoo/Contacts/Old Name')).toBeNull();
+  expect((await cloud.list('/Odoo/Contacts/New Name'))!.children.map((c) => c.path)).toEqual(['/Odoo/Contacts/New Name/n.txt']);
+});
+
+test('no write rights in the folder (403): the run stops with a red log; retrying cannot help', async () => {
+  const rec = await addRecord(h, 'res.partner', 'Read Only');
+  await directSync(h);
+  await attach(h, 'res.partner', rec, 'ro.txt', 'read only');
+  layer.state.readOnly.add('/Odoo/Contacts/Read Only');
+  const since = new Date();
+  const mark = layer.requests.length;
+  const err = await directSync(h).then(() => null, (e: Error & { cause?: Error & { cause?: unknown } }) => e);
+  expect((err?.cause?.cause as Error | undefined)?.message).toMatch(/may not do this/);
+  expect(layer.requests.slice(mark).filter((r) => r.startsWith('PUT '))).toHaveLength(1);
+  expect((await logs(since)).some((l) => l.level === 'error' && /may not do this/.test(l.message))).toBe(true);
+  layer.state.readOnly.clear();
+  await h.services.database.sql`update operations set status = 'done' where status <> 'done'`;
+});
+
 test('out of quota (507): the run stops with a red log naming the quota; no retry storm', async () => {
   const rec = await addRecord(h, 'res.partner', 'Full Quota');
   for (let i = 0; i < 5; i++) await attach(h, 'res.partner', rec, `q${i}.bin`, Buffer.alloc(40_000, i));
@@ -114,7 +170,8 @@ test('out of quota (507): the run stops with a red log naming the quota; no retr
   expect(puts.length).toBeLessThanOrEqual(8); // at most one per lane, never a retry round
   const red = (await logs(since)).filter((l) => l.level === 'error');
   expect(red.some((l) => /quota.*Insufficient space/.test(l.message))).toBe(true);
-  expect(await binaries()).toBe(5);
+  const [left] = await h.services.database.sql`select count(*)::int as n from erp_attachments where type = 'binary' and name like 'q_.bin'`;
+  expect(left!.n).toBe(5);
 });
 
 test('a revoked app password (401): the run stops at once and says so', async () => {

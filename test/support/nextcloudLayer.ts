@@ -37,6 +37,8 @@ export interface NextcloudLayerState {
   quotaBytes: number | null;
   /** Paths (relative to the user root, like `/Sync/a.txt`) held by another request's lock. */
   locked: Set<string>;
+  /** Folders the user may only read (a share without write rights): writes in them get 403. */
+  readOnly: Set<string>;
   /** Nextcloud's brute-force throttle: each failed login delays the next 401 by this much more. */
   bruteForceStepMs: number;
   /** After this many failed logins the throttle answers 429 (Nextcloud's "maximum delay reached"). */
@@ -104,7 +106,7 @@ export async function startNextcloudLayer(opts: {
   const uploadsPrefix = `/remote.php/dav/uploads/${user}`;
   const uploadsDir = opts.uploadsDir ?? await fsp.mkdtemp(path.join(os.tmpdir(), 'nc-uploads-'));
   const state: NextcloudLayerState = {
-    maintenance: false, quotaBytes: null, locked: new Set(), bruteForceStepMs: 0, bruteForceMax: Infinity, failedLogins: 0,
+    maintenance: false, quotaBytes: null, locked: new Set(), readOnly: new Set(), bruteForceStepMs: 0, bruteForceMax: Infinity, failedLogins: 0,
     chunking: true, bulkUpload: true, publicShares: true, ...opts.state,
   };
   const requests: string[] = [];
@@ -288,6 +290,12 @@ export async function startNextcloudLayer(opts: {
           return;
         }
       }
+    }
+    const inReadOnly = (x: string | null) => x !== null && [...state.readOnly].some((r) => x === norm(r) || x.startsWith(norm(r) + '/'));
+    if (['PUT', 'MKCOL', 'MOVE', 'COPY', 'DELETE'].includes(method) && (inReadOnly(p) || inReadOnly(destination)) && (await loginOk(auth))) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml; charset=utf-8' }).end(sabreError('Sabre\\DAV\\Exception\\Forbidden', 'Permission denied'));
+      return;
     }
     if (state.locked.has(p) && ['PUT', 'DELETE', 'GET', 'MOVE'].includes(method) && (await loginOk(auth))) {
       lockedReply(res, p, method);

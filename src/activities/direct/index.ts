@@ -37,6 +37,28 @@ export function directActivities(ctx: ActivityContext) {
   const log = (entry: Omit<LogEntry, 'direction' | 'runId'>) =>
     deps.log.write({ direction: 'direct', runId: ctx.runId(), ...entry });
 
+  /**
+   * The service's folders from `ref` up, made again where they are gone (someone deleted
+   * them after the plan), top first, each recorded under its ref. False when `ref` is not
+   * a folder the mapping knows.
+   */
+  async function remakeParents(ref: string | null, scope: { log(entry: Omit<LogEntry, 'direction' | 'runId'>): void }): Promise<boolean> {
+    if (ref === null) return false;
+    const chain = [];
+    for (let row = await mapping.get(ref); row; row = row.kind === 'root' ? null : await mapping.get(row.kind === 'object_folder' ? `model:${row.syncModelId}` : 'root')) {
+      chain.unshift(row);
+    }
+    if (chain.length === 0) return false;
+    const { cloud } = await ctx.requireCloud();
+    for (const row of chain) {
+      if (await cloud.stat(row.path)) continue;
+      const made = await cloud.createFolder(row.path);
+      await mapping.upsert(row.ref, row.kind, made, { syncModelId: row.syncModelId, resModel: row.resModel, resId: row.resId });
+      scope.log({ level: 'warning', path: row.path, model: row.resModel, recordId: row.resId, message: `${row.path} was gone from the cloud (deleted after the plan): made it again` });
+    }
+    return true;
+  }
+
   /** Where a ref's parent is now; an operation waits (retryable) until its parent exists. */
   async function parentPath(parentRef: string | null): Promise<string> {
     if (parentRef === null) return '/';
@@ -141,7 +163,12 @@ export function directActivities(ctx: ActivityContext) {
             const p = payloadOf<CreateFolderOp>(op);
             const known = await mapping.get(p.ref);
             const path = known?.path ?? joinCloudPath(await parentPath(p.parentRef), p.name);
-            const item = await cloud.createFolder(path);
+            const item = await cloud.createFolder(path).catch(async (err: unknown) => {
+              // 409: the parent is gone (deleted after the plan). Make the chain of the
+              // service's own folders above it again, then this one.
+              if (!(err instanceof CloudError && err.status === 409) || !(await remakeParents(p.parentRef, scope))) throw err;
+              return cloud.createFolder(path);
+            });
             const t = p.target;
             await mapping.upsert(p.ref, t.kind, item, {
               syncModelId: 'syncModelId' in t ? t.syncModelId : null,
@@ -274,14 +301,7 @@ export function directActivities(ctx: ActivityContext) {
       const remakeFolder = (job: Job, folder: string): Promise<boolean> => {
         const row = job.p.parentRef ? known.get(job.p.parentRef) : null;
         if (!row || row.path !== folder) return Promise.resolve(false);
-        if (!remade.has(folder)) {
-          remade.set(folder, (async () => {
-            const made = await cloud.createFolder(folder);
-            await mapping.upsert(row.ref, row.kind, made, { syncModelId: row.syncModelId, resModel: row.resModel, resId: row.resId });
-            scope.log({ level: 'warning', path: folder, model: job.p.resModel, recordId: job.p.resId, message: `${folder} was gone from the cloud (deleted after the plan): made it again to upload into it` });
-            return true;
-          })());
-        }
+        if (!remade.has(folder)) remade.set(folder, remakeParents(row.ref, scope));
         return remade.get(folder)!;
       };
       const claim = async (job: Job, path: string) => {

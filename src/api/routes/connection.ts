@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { confirmCloud } from '../../cloud/confirm.js';
 import { CloudError } from '../../cloud/port.js';
 import { connectionView } from '../../db/repos/connection.js';
@@ -70,6 +70,21 @@ export function connectionRoutes(app: FastifyInstance, services: Services, opts:
     return { reset: true, erased, stoppedRuns: stopped };
   });
 
+  /** A failed confirm as the API error the admin sees (and the connection's lastError). */
+  const confirmFailure = (err: unknown, key: string, reply: FastifyReply): unknown => {
+    if (err instanceof ApiError || !(err instanceof CloudError)) return err;
+    if (err.code === 'auth_failed') {
+      refusedLogins.set(key, Date.now());
+      return new ApiError(422, 'cloud_auth_failed', `${err.message}. ${APP_PASSWORD_HINT}`, { status: err.status ?? null });
+    }
+    if (err.status === 429) {
+      // Nextcloud's brute-force protection reached its maximum delay for this address.
+      const wait = Math.ceil((err.retryAfterMs ?? cooldownMs) / 1000);
+      reply.header('retry-after', String(wait));
+      return new ApiError(429, 'cloud_login_throttled', `${err.message}: the cloud is throttling logins from this service after failed attempts; wait ${wait} s (or have its admin run occ security:bruteforce:reset <address>). ${APP_PASSWORD_HINT}`, { status: 429, retryAfterSeconds: wait });
+    }
+    return new ApiError(422, CONFIRM_CODES[err.code] ?? `cloud_${err.code}`, err.message, { status: err.status ?? null });
+  };
   app.post('/api/connection/confirm', async (_request, reply) => {
     const row = await services.connections.get();
     if (!row) throw new ApiError(409, 'connection_missing', 'Save a cloud connection first (PUT /api/connection)');
@@ -92,23 +107,10 @@ export function connectionRoutes(app: FastifyInstance, services: Services, opts:
       }
       await services.connections.markConfirmed(capabilities);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      await services.connections.markError(message);
-      if (err instanceof ApiError) throw err;
-      if (err instanceof CloudError && err.code === 'auth_failed') {
-        refusedLogins.set(key, Date.now());
-        throw new ApiError(422, 'cloud_auth_failed', `${message}. ${APP_PASSWORD_HINT}`, { status: err.status ?? null });
-      }
-      if (err instanceof CloudError && err.status === 429) {
-        // Nextcloud's brute-force protection reached its maximum delay for this address.
-        const wait = Math.ceil((err.retryAfterMs ?? cooldownMs) / 1000);
-        reply.header('retry-after', String(wait));
-        throw new ApiError(429, 'cloud_login_throttled', `${message}: the cloud is throttling logins from this service after failed attempts; wait ${wait} s (or have an admin reset it: occ security:bruteforce:reset <ip>). ${APP_PASSWORD_HINT}`, { status: 429, retryAfterSeconds: wait });
-      }
-      if (err instanceof CloudError) {
-        throw new ApiError(422, CONFIRM_CODES[err.code] ?? `cloud_${err.code}`, message, { status: err.status ?? null });
-      }
-      throw err;
+      const failure = confirmFailure(err, key, reply);
+      // The connection keeps the same words the admin was shown.
+      await services.connections.markError(failure instanceof Error ? failure.message : String(failure));
+      throw failure;
     }
     return connectionView(await services.connections.get());
   });
