@@ -10,8 +10,19 @@ import type { DomainLeaf, DomainTerm } from './types.js';
 
 export const DOMAIN_OPERATORS = [
   '=', '!=', '<', '<=', '>', '>=', 'in', 'not in',
-  'like', 'ilike', 'not like', 'not ilike', '=like', '=ilike',
+  'like', 'ilike', 'not like', 'not ilike', '=like', '=ilike', '=?',
+  'child_of', 'parent_of', 'any', 'not any',
 ] as const;
+
+/** Spellings Odoo accepts and rewrites (`expression.normalize_leaf`). */
+const OPERATOR_ALIASES: Record<string, string> = { '<>': '!=', '==': '=' };
+
+/** Operators only Odoo can evaluate: they walk a model's hierarchy (`parent_id`). */
+export const ODOO_ONLY_OPERATORS = ['child_of', 'parent_of'] as const;
+
+/** Odoo's constant leaves: always true, always false. */
+const TRUE_LEAF = 1;
+const FALSE_LEAF = 0;
 
 export class DomainError extends Error {
   constructor(message: string, readonly index: number | null = null) {
@@ -48,22 +59,49 @@ function checkLeaf(term: unknown, index: number): DomainLeaf {
   if (!Array.isArray(term) || term.length !== 3) {
     throw new DomainError(`Term ${index + 1} must be "&", "|", "!" or [field, operator, value], got ${JSON.stringify(term)}`, index);
   }
-  const [field, operator, value] = term as [unknown, unknown, unknown];
+  const [field, rawOperator, value] = term as [unknown, unknown, unknown];
+  // Odoo's TRUE_LEAF [1, "=", 1] and FALSE_LEAF [0, "=", 1].
+  if ((field === TRUE_LEAF || field === FALSE_LEAF) && rawOperator === '=' && value === 1) return [field as never, '=', 1];
   if (typeof field !== 'string' || !/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/i.test(field)) {
     throw new DomainError(`Term ${index + 1}: ${JSON.stringify(field)} is not a field name`, index);
   }
-  if (typeof operator !== 'string' || !(DOMAIN_OPERATORS as readonly string[]).includes(operator)) {
-    throw new DomainError(`Term ${index + 1}: unknown operator ${JSON.stringify(operator)} (use one of ${DOMAIN_OPERATORS.join(', ')})`, index);
+  let operator: string = typeof rawOperator === 'string' ? OPERATOR_ALIASES[rawOperator] ?? rawOperator.toLowerCase() : '';
+  if (!(DOMAIN_OPERATORS as readonly string[]).includes(operator)) {
+    throw new DomainError(`Term ${index + 1}: unknown operator ${JSON.stringify(rawOperator)} (use one of ${DOMAIN_OPERATORS.join(', ')})`, index);
   }
+  // Odoo's own rewrites: a boolean with "in" is "=", a list with "=" is "in".
+  if (typeof value === 'boolean' && (operator === 'in' || operator === 'not in')) operator = operator === 'in' ? '=' : '!=';
+  if (Array.isArray(value) && (operator === '=' || operator === '!=')) operator = operator === '=' ? 'in' : 'not in';
   if ((operator === 'in' || operator === 'not in') && !Array.isArray(value)) {
     throw new DomainError(`Term ${index + 1}: "${operator}" needs a list value`, index);
+  }
+  if (operator === 'any' || operator === 'not any') {
+    try {
+      parseDomain(value);
+    } catch (err) {
+      throw new DomainError(`Term ${index + 1}: "${operator}" needs a domain as its value: ${(err as Error).message}`, index);
+    }
   }
   return [field, operator, value];
 }
 
 /** The fields a domain reads (first segment of dotted paths), for validation against a model. */
 export function domainFields(domain: DomainTerm[]): string[] {
-  return [...new Set(domain.filter(Array.isArray).map((leaf) => (leaf as DomainLeaf)[0]))];
+  return [...new Set(domain.filter(Array.isArray).map((leaf) => (leaf as DomainLeaf)[0]).filter((f) => typeof f === 'string'))];
+}
+
+/** The operators a domain uses (after Odoo's rewrites), nested `any` domains included. */
+export function domainOperators(domain: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (n: Node): void => {
+    if (n.op === 'leaf') {
+      out.add(n.leaf[1]);
+      if (n.leaf[1] === 'any' || n.leaf[1] === 'not any') walk(parseDomain(n.leaf[2]));
+    } else if (n.op === '!') walk(n.arg);
+    else if (n.op === '&' || n.op === '|') { walk(n.left); walk(n.right); }
+  };
+  walk(parseDomain(domain));
+  return [...out];
 }
 
 export type FieldReader = (path: string) => unknown;
@@ -87,6 +125,17 @@ function evalNode(node: Node, read: FieldReader): boolean {
 const isUnset = (v: unknown) => v === undefined || v === null || v === false || v === '';
 
 function evalLeaf([field, operator, value]: DomainLeaf, read: FieldReader): boolean {
+  if ((field as unknown) === TRUE_LEAF) return true;
+  if ((field as unknown) === FALSE_LEAF) return false;
+  if (operator === '=?') return value === false || value === null || value === undefined ? true : evalLeaf([field, '=', value], read);
+  if (operator === 'any' || operator === 'not any') {
+    // The related record(s) through a many2one or to-many path: read below the field.
+    const hit = evaluateDomain(value as DomainTerm[], (path) => read(`${field}.${path}`));
+    return operator === 'any' ? hit : !hit;
+  }
+  if ((ODOO_ONLY_OPERATORS as readonly string[]).includes(operator)) {
+    throw new DomainError(`"${operator}" walks a record hierarchy that only Odoo has: the builtin store cannot evaluate it`);
+  }
   const actual = read(field);
   const values = Array.isArray(actual) ? actual : [actual];
   // A to-many value matches when any element does (Odoo semantics); a negative operator
@@ -116,11 +165,27 @@ function evalLeaf([field, operator, value]: DomainLeaf, read: FieldReader): bool
 
 function looseEquals(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  const [ta, tb] = [asInstant(a), asInstant(b)];
+  if (ta !== null && tb !== null) return ta === tb;
   return a === b || String(a) === String(b);
 }
 
+/**
+ * A date or datetime as Odoo and ISO write them (`2026-12-03`, `2026-12-03 10:00:00`,
+ * `2026-12-03T10:00:00.000Z`), as epoch milliseconds; naive datetimes are UTC, as Odoo
+ * stores them. Null for anything else.
+ */
+function asInstant(v: unknown): number | null {
+  if (typeof v !== 'string') return null;
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(v.trim());
+  if (!m) return null;
+  const t = Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}${m[3] ?? 'Z'}`);
+  return Number.isNaN(t) ? null : t;
+}
+
 function compare(a: unknown, b: unknown, op: string): boolean {
-  const [x, y] = typeof a === 'number' && typeof b === 'number' ? [a, b] : [String(a), String(b)];
+  const [ta, tb] = [asInstant(a), asInstant(b)];
+  const [x, y] = typeof a === 'number' && typeof b === 'number' ? [a, b] : ta !== null && tb !== null ? [ta, tb] : [String(a), String(b)];
   switch (op) {
     case '<': return x < y;
     case '<=': return x <= y;
@@ -139,8 +204,11 @@ function likeMatch(text: string, pattern: string, insensitive: boolean): boolean
 export function domainFieldPaths(domain: unknown): string[] {
   const out = new Set<string>();
   const walk = (n: Node): void => {
-    if (n.op === 'leaf') out.add(String(n.leaf[0]));
-    else if (n.op === '!') walk(n.arg);
+    if (n.op === 'leaf') {
+      if (typeof n.leaf[0] !== 'string') return; // TRUE_LEAF / FALSE_LEAF
+      out.add(n.leaf[0]);
+      if (n.leaf[1] === 'any' || n.leaf[1] === 'not any') for (const sub of domainFieldPaths(n.leaf[2])) out.add(`${n.leaf[0]}.${sub}`);
+    } else if (n.op === '!') walk(n.arg);
     else if (n.op === '&' || n.op === '|') { walk(n.left); walk(n.right); }
   };
   walk(parseDomain(domain));

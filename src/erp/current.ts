@@ -48,7 +48,7 @@ export class CurrentErp implements ErpPort {
   }
 
   async searchRecords(model: string, domain: DomainTerm[], opts?: { fields?: string[] }): Promise<ErpRecord[]> { return (await this.current()).searchRecords(model, domain, opts); }
-  async checkSearch(model: string, paths: { filter: string[]; read: string[] }): Promise<string | null> { return (await this.current()).checkSearch(model, paths); }
+  async checkSearch(model: string, paths: { filter: string[]; read: string[]; operators?: string[] }): Promise<string | null> { return (await this.current()).checkSearch(model, paths); }
   async listAttachments(resModel: string, resIds: number[], opts?: { changedSince?: string }): Promise<ErpAttachment[]> { return (await this.current()).listAttachments(resModel, resIds, opts); }
   async existingRecordIds(model: string, ids: number[]): Promise<Set<number>> { return (await this.current()).existingRecordIds(model, ids); }
   async existingAttachmentIds(ids: number[]): Promise<Set<number>> { return (await this.current()).existingAttachmentIds(ids); }

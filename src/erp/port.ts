@@ -19,7 +19,7 @@ export interface ErpPort {
    * domain and name expression name exist (through many-to-ones for dotted paths). The
    * reason when not, null when it can. Errors reaching the ERP are thrown (unknown, not invalid).
    */
-  checkSearch(model: string, paths: { filter: string[]; read: string[] }): Promise<string | null>;
+  checkSearch(model: string, paths: { filter: string[]; read: string[]; operators?: string[] }): Promise<string | null>;
   /**
    * Attachments of the given records, without content; with `changedSince`, only those
    * created or written at or after that time (ISO 8601), for incremental discovery.

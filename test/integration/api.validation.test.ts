@@ -71,6 +71,12 @@ describe('invalid values are 422 naming each field', () => {
     expect(res.json.error.details.fields.folderName).toMatch(/"Odoo Docs" is reserved for Odoo's Enterprise Documents/);
     expect(await count('sync_models')).toBe(0);
   });
+  test('sync models: child_of is Odoo\'s to evaluate; on the builtin store the model is saved marked invalid, saying why', async () => {
+    const res = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', folderName: 'Hierarchy', domain: [['parent_id', 'child_of', 1]] });
+    expect(res.status).toBe(201);
+    expect(res.json.invalidReason).toMatch(/child_of, which walks a record hierarchy: only Odoo evaluates it/);
+    await h.services.database.sql`delete from sync_models`;
+  });
   test('sync models: a name expression that does not parse is refused at save time, naming the place', async () => {
     const res = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', folderName: 'Contacts', nameExpression: 'Files of ${object.name' });
     expectError(res, 422, 'invalid_fields');

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { syncModels } from '../../db/schema.js';
-import { domainFieldPaths } from '../../domain/domains.js';
+import { domainFieldPaths, domainOperators } from '../../domain/domains.js';
 import type { DomainTerm, ErpRecord } from '../../domain/types.js';
 import type { Services } from '../../services.js';
 import { ApiError, notFound, parseBody, validate } from '../errors.js';
@@ -33,7 +33,7 @@ export function syncModelRoutes(app: FastifyInstance, services: Services): void 
   const checkWithErp = async (row: Row): Promise<Row> => {
     let reason: string | null;
     try {
-      reason = await services.erp.checkSearch(row.model, { filter: domainFieldPaths(row.domain), read: expressionPaths(row.nameExpression) });
+      reason = await services.erp.checkSearch(row.model, { filter: domainFieldPaths(row.domain), read: expressionPaths(row.nameExpression), operators: domainOperators(row.domain) });
     } catch {
       return row;
     }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/index.js';
 import { erpAttachments, erpRecords } from '../../db/schema.js';
-import { evaluateDomain, parseDomain } from '../../domain/domains.js';
+import { evaluateDomain, ODOO_ONLY_OPERATORS, parseDomain } from '../../domain/domains.js';
 import { guessMimetype } from '../../domain/mimetypes.js';
 import { recordReader } from '../../domain/records.js';
 import type { DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
@@ -39,9 +39,13 @@ export class BuiltinErp implements ErpPort {
     return rows.map(toErpRecord).filter((r) => evaluateDomain(tree, recordReader(r)));
   }
 
-  /** The builtin store takes any model and any field: records carry the fields they are given. */
-  async checkSearch(): Promise<string | null> {
-    return null;
+  /**
+   * The builtin store takes any model and any field (records carry the fields they are
+   * given), but not the operators that walk a record hierarchy only Odoo has.
+   */
+  async checkSearch(_model: string, paths: { operators?: string[] } = {}): Promise<string | null> {
+    const odooOnly = (paths.operators ?? []).filter((o) => (ODOO_ONLY_OPERATORS as readonly string[]).includes(o));
+    return odooOnly.length ? `the filter uses ${odooOnly.join(', ')}, which walks a record hierarchy: only Odoo evaluates it, not the builtin store` : null;
   }
 
   async listAttachments(resModel: string, resIds: number[], opts: { changedSince?: string } = {}): Promise<ErpAttachment[]> {
