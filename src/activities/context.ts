@@ -82,6 +82,16 @@ export function createContext(deps: ActivityDeps) {
       return null;
     }
   };
+  /** Throws when Temporal cancelled this activity (its run was cancelled, reset, or timed out). */
+  const throwIfCancelled = (): void => {
+    let signal: AbortSignal | null = null;
+    try {
+      signal = Context.current().cancellationSignal;
+    } catch {
+      return; // called outside an activity (tests, scripts)
+    }
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('The activity was cancelled');
+  };
   const heartbeat = (details: unknown) => {
     try {
       Context.current().heartbeat(details);
@@ -263,6 +273,6 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isFenced, fence, claimBatch, warnInvalidSyncModels,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, throwIfCancelled, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isFenced, fence, claimBatch, warnInvalidSyncModels,
   };
 }

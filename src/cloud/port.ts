@@ -62,10 +62,12 @@ export interface CloudPort {
    * Nextcloud's chunked upload v2 for a large file: an upload folder named after
    * `uploadKey`, chunks of `chunkSize` bytes, then `MOVE .file` onto the path (never over
    * an existing item: false when the name is taken). A retry with the same key after a
-   * crash sends only the chunks the server lacks. A failure deletes the upload folder.
+   * crash sends only the chunks the server lacks. A failure deletes the upload folder, so
+   * does a `beforeChunk` that throws (the activity was cancelled), unless it throws
+   * `HandedOver` (another attempt resumes the upload).
    * Throws `CloudError('unsupported')` where the server has no chunked upload.
    */
-  putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string }): Promise<boolean>;
+  putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string; beforeChunk?: () => Promise<void> }): Promise<boolean>;
   /**
    * Nextcloud's bulk upload: many small files in one request, with one outcome per path.
    * It overwrites, so callers send only names they found free. Throws for a failure of
@@ -84,6 +86,18 @@ export interface CloudPort {
    */
   publicLink(item: CloudItem): Promise<string>;
   detectCapabilities(): Promise<CloudCapabilities>;
+}
+
+/**
+ * Thrown by a chunked upload's `beforeChunk` to stop without deleting the upload folder:
+ * another attempt of the same operation owns it now and resumes it (same upload key).
+ * The upload rethrows `reason`.
+ */
+export class HandedOver extends Error {
+  constructor(readonly reason: unknown) {
+    super('The upload was handed over to another attempt');
+    this.name = 'HandedOver';
+  }
 }
 
 export type BulkOutcome = { ok: true; fileId: string | null; etag: string | null } | { ok: false; error: CloudError };

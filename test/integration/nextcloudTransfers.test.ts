@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { HandedOver } from '../../src/cloud/port.js';
 import { WebDavCloud } from '../../src/cloud/webdav/adapter.js';
 import { uploadFolderName } from '../../src/cloud/webdav/transfers.js';
 import { basicAuth, createHarness, type Harness } from '../support/harness.js';
@@ -100,6 +101,35 @@ test('a failed upload (the ERP stream breaks) deletes its upload folder and leav
   await expect(cloud.putNewChunked('/Big/broken.bin', broken, 12 * MB, { chunkSize: 5 * MB, uploadKey: 'k-broken' })).rejects.toThrow();
   expect(await layer.uploads()).toEqual([]);
   expect(await cloud.stat('/Big/broken.bin')).toBeNull();
+});
+
+test('an upload cancelled between chunks (beforeChunk throws) stops and deletes its upload folder; handed over, it leaves it to the next owner', async () => {
+  const data = content(12 * MB, 'fenced');
+  let chunks = 0;
+  const mark = layer.requests.length;
+  const fenced = cloud.putNewChunked('/Big/fenced.bin', stream(data), data.length, {
+    chunkSize: 5 * MB, uploadKey: 'k-fenced',
+    beforeChunk: async () => { if (++chunks === 3) throw new Error('lease lost'); },
+  });
+  await expect(fenced).rejects.toThrow('lease lost');
+  expect(since(mark).filter((r) => r.startsWith('PUT '))).toHaveLength(2);
+  expect(since(mark).some((r) => r.endsWith('/.file'))).toBe(false);
+  expect(await layer.uploads()).toEqual([]);
+  expect(await cloud.stat('/Big/fenced.bin')).toBeNull();
+
+  // The run lost its lease: another attempt owns the operation and resumes the same folder.
+  chunks = 0;
+  const handedOver = cloud.putNewChunked('/Big/fenced.bin', stream(data), data.length, {
+    chunkSize: 5 * MB, uploadKey: 'k-fenced',
+    beforeChunk: async () => { if (++chunks === 3) throw new HandedOver(new Error('lease lost')); },
+  });
+  await expect(handedOver).rejects.toThrow('lease lost');
+  expect(await layer.uploads()).toHaveLength(1);
+  const mark2 = layer.requests.length;
+  expect(await cloud.putNewChunked('/Big/fenced.bin', stream(data), data.length, { chunkSize: 5 * MB, uploadKey: 'k-fenced' })).toBe(true);
+  expect(since(mark2).filter((r) => r.startsWith('PUT ')).map((r) => r.split('/').pop())).toEqual(['00003']);
+  expect(sha(await cloudContent('/Big/fenced.bin'))).toBe(sha(data));
+  expect(await layer.uploads()).toEqual([]);
 });
 
 test('a name someone made while the chunks travelled: the MOVE is refused (Overwrite: F), nothing is overwritten', async () => {

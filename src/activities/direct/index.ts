@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
-import { CloudError, type CloudItem, type CloudPort } from '../../cloud/port.js';
+import { CloudError, HandedOver, type CloudItem, type CloudPort } from '../../cloud/port.js';
 import { getSettings } from '../../db/repos/connection.js';
 import type { LogEntry } from '../../db/repos/logs.js';
 import { toMappedItem } from '../../db/repos/mapping.js';
@@ -368,7 +368,16 @@ export function directActivities(ctx: ActivityContext) {
             const send = async () => {
               const { stream } = await deps.erp.openContent(job.attachment.id, job.attachment);
               return (chunked
-                ? cloud.putNewChunked(candidate, stream, size, { sha1, chunkSize: transfers.chunkSizeBytes, uploadKey: `op:${job.op.id}:${candidate}:${sha1 ?? ''}` })
+                ? cloud.putNewChunked(candidate, stream, size, {
+                  sha1, chunkSize: transfers.chunkSizeBytes, uploadKey: `op:${job.op.id}:${candidate}:${sha1 ?? ''}`,
+                  // A long upload stops between chunks once its activity is cancelled (its
+                  // folder deleted) or its run may no longer write (the folder left to the
+                  // attempt that took the operation over, which resumes it).
+                  beforeChunk: async () => {
+                    ctx.throwIfCancelled();
+                    await ctx.fence(input.lease, [job.op.id]).catch((err: unknown) => { throw new HandedOver(err); });
+                  },
+                })
                 : cloud.putNew(candidate, stream, size, { sha1, conditional })).finally(() => stream.destroy());
             };
             const put = await send().catch(async (err: unknown) => {

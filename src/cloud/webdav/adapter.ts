@@ -2,7 +2,7 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import { XMLParser } from 'fast-xml-parser';
 import { createClient, type WebDAVClient } from 'webdav';
 import { randomBytes } from 'node:crypto';
-import { CloudError, type BulkOutcome, type CloudCapabilities, type CloudConnectionSettings, type CloudItem, type CloudPort } from '../port.js';
+import { CloudError, HandedOver, type BulkOutcome, type CloudCapabilities, type CloudConnectionSettings, type CloudItem, type CloudPort } from '../port.js';
 import { bulkBody, chunkPlan, readBulkAnswer, sliceStream, uploadFolderName } from './transfers.js';
 
 const PROPFIND_BODY = '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -180,7 +180,7 @@ export class WebDavCloud implements CloudPort {
     return { dav: new URL(`${m[1]}/`, this.base), user: decodeURIComponent(m[2]!), folder: normalisePath(decodeURIComponent(m[3] ?? '/')) };
   }
 
-  async putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string }): Promise<boolean> {
+  async putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string; beforeChunk?: () => Promise<void> }): Promise<boolean> {
     const dav = this.davFiles();
     if (!dav) throw new CloudError('unsupported', 'Chunked upload needs a Nextcloud /remote.php/dav/files/<user>/ URL');
     const plan = chunkPlan(size, opts.chunkSize);
@@ -207,18 +207,22 @@ export class WebDavCloud implements CloudPort {
           await slices.skip(chunk.bytes);
           continue;
         }
+        await opts.beforeChunk?.();
         await this.request(path, {
           url: folder + chunk.name, method: 'PUT', streaming: true,
           headers: { ...common, 'Content-Type': 'application/octet-stream', 'Content-Length': String(chunk.bytes) },
           data: guarded(slices.piece(chunk.bytes), chunk.bytes, `${path} (chunk ${chunk.name})`),
         });
       }
+      await opts.beforeChunk?.();
       // Overwrite: F: Sabre refuses the MOVE (412) when someone made the name meanwhile.
       await this.request(path, {
         url: folder + '.file', method: 'MOVE',
         headers: { ...common, Overwrite: 'F', ...(opts.sha1 ? { 'OC-Checksum': `SHA1:${opts.sha1}` } : {}) },
       });
     } catch (err) {
+      // The next owner of the operation resumes the upload: leave its folder.
+      if (err instanceof HandedOver) throw err.reason;
       // A failed or cancelled upload leaves no upload folder behind (a crash does: the retry resumes it).
       await this.request(path, { url: folder, method: 'DELETE' }).catch(() => {});
       if (err instanceof CloudError && err.code === 'precondition_failed') return false;
