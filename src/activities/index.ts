@@ -11,7 +11,8 @@ import { createContext, type ActivityDeps, type BatchRef } from './context.js';
 import { backwardActivities } from './backward/index.js';
 import { directActivities } from './direct/index.js';
 import { mutexActivities } from './mutex.js';
-import { describe, isRetryable, toActivityFailure } from './errors.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { describe, toActivityFailure } from './errors.js';
 
 export type { ActivityDeps, BatchInput, BatchRef, BatchResult } from './context.js';
 
@@ -41,7 +42,8 @@ export function createActivities(deps: ActivityDeps) {
     // A plan that cannot go on (credentials, rights, quota) says so in the sync log too:
     // admins read the log, not only the Temporal UI. Batches log their own failures.
     const direction = name === 'planDirectSync' ? 'direct' : name === 'planBackwardSync' ? 'backward' : null;
-    if (direction && !isRetryable(err)) {
+    const failure = toActivityFailure(err);
+    if (direction && failure instanceof ApplicationFailure && failure.nonRetryable) {
       await deps.log.write({ direction, level: 'error', runId: ctx.runId(), message: `The ${direction} sync stopped: ${describe(err)}` }).catch(() => {});
     }
   });

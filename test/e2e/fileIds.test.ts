@@ -105,3 +105,16 @@ test('incremental scans (ETags propagate to the root on Nextcloud): an unchanged
   expect(propfinds(mark)).toEqual(['PROPFIND /remote.php/dav/files/sync/Odoo', 'PROPFIND /remote.php/dav/files/sync/Odoo/Contacts', `PROPFIND /remote.php/dav/files/sync${D}`]);
   expect((await attachmentsOf(deco)).some((a) => a.name === 'deep-change.txt')).toBe(true);
 });
+
+test('a record back in scope after a change made while it was out of it is scanned again (the skip counts what was in scope)', async () => {
+  const [model] = (await h.api.call('GET', '/api/sync-models')).json as { id: number }[];
+  await backwardSync(h);
+  expect((await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { domain: [['name', '!=', 'Deco Addict']] })).status).toBe(200);
+  await backwardSync(h);
+  expect(await person('PUT', `${D}/while-out.txt`, { body: 'added while out of scope' })).toBe(201);
+  await backwardSync(h); // Deco is out of scope: its folder is not looked at
+  expect((await attachmentsOf(deco)).some((a) => a.name === 'while-out.txt')).toBe(false);
+  expect((await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { domain: [] })).status).toBe(200);
+  await backwardSync(h);
+  expect((await attachmentsOf(deco)).some((a) => a.name === 'while-out.txt')).toBe(true);
+});

@@ -82,3 +82,20 @@ test('once the lock is gone, the next run uploads the refused file (by PUT: a re
   expect(names).toHaveLength(PER_RECORD);
   expect(names.filter((n) => / \(\d+\)\./.test(n))).toEqual([]);
 });
+
+test('a bulk request that wrote its files but failed as a whole (502): each file is found where it was sent, none uploaded twice', async () => {
+  const rec = await addRecord(h, 'res.partner', 'Bad Gateway');
+  for (let i = 0; i < 20; i++) await attach(h, 'res.partner', rec, `g${i}.txt`, `gateway file ${i}`);
+  layer.state.failNextBulkAfterWrite = true;
+  const mark = layer.requests.length;
+  const summary = await directSync(h);
+  expect(summary).toMatchObject({ failed: 0 });
+  const sent = layer.requests.slice(mark);
+  expect(sent.filter((r) => r === 'POST /remote.php/dav/bulk')).toHaveLength(1);
+  expect(sent.filter((r) => r.startsWith('PUT /remote.php/dav/files/'))).toEqual([]); // found, not sent again
+  const names = (await cloud.list('/Odoo/Contacts/Bad Gateway'))!.children.map((c) => c.path.split('/').pop()).sort();
+  expect(names).toHaveLength(20);
+  expect(names.filter((n) => / \(\d+\)\./.test(n!))).toEqual([]);
+  const [left] = await h.services.database.sql`select count(*)::int as n from erp_attachments where type = 'binary'`;
+  expect(left!.n).toBe(0);
+});

@@ -21,8 +21,8 @@ let h: Harness;
 let layer: NextcloudLayer;
 let cloud: WebDavCloud;
 beforeAll(async () => {
-  // Plain PUTs (bulk off in the tuning), so each failure meets a single request.
-  h = await createHarness({ worker: true, tuning: { transfer: { chunkThresholdBytes: 64 * 1024 * 1024, chunkSizeBytes: 8 * 1024 * 1024, bulk: false, bulkMaxBytes: 0, bulkMaxFiles: 100, bulkMaxRequestBytes: 1 } } });
+  // Plain PUTs below 1 MiB (bulk off in the tuning), chunks of 1 MiB above.
+  h = await createHarness({ worker: true, tuning: { transfer: { chunkThresholdBytes: 1024 * 1024, chunkSizeBytes: 1024 * 1024, bulk: false, bulkMaxBytes: 0, bulkMaxFiles: 100, bulkMaxRequestBytes: 1 } } });
   layer = await startNextcloudLayer({ upstream: h.dav.url, user: 'sync' });
   await h.api.call('PUT', '/api/connection', { url: layer.url, username: h.dav.username, password: h.dav.password });
   expect((await h.api.call('POST', '/api/connection/confirm')).json.state).toBe('confirmed');
@@ -86,6 +86,27 @@ test('404 on PUT (the folder was deleted after the plan): the folder is made aga
   expect(names).toContain('second.txt');
   const [row] = await h.services.database.sql`select type from erp_attachments where name = 'second.txt'`;
   expect(row!.type).toBe('url');
+});
+
+test('a large file whose folder was deleted after the plan (chunked: the MOVE answers 409): the folder is made again, the file lands', async () => {
+  const rec = await addRecord(h, 'res.partner', 'Big Vanishing');
+  await directSync(h);
+  await attach(h, 'res.partner', rec, 'big.bin', Buffer.alloc(1536 * 1024, 7));
+  let deleted = false;
+  layer.state.beforeRequest = async (method, path) => {
+    if (method === 'PROPFIND' && path === '/Odoo/Contacts/Big Vanishing/big.bin' && !deleted) {
+      deleted = true;
+      const res = await fetch(`${layer.url}Odoo/Contacts/Big%20Vanishing/`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64')}` } });
+      expect(res.status).toBe(204);
+    }
+  };
+  const mark = layer.requests.length;
+  const summary = await directSync(h);
+  expect(deleted).toBe(true);
+  expect(summary).toMatchObject({ failed: 0 });
+  expect(layer.requests.slice(mark).some((r) => r.startsWith('PUT /remote.php/dav/uploads/'))).toBe(true);
+  expect((await cloud.stat('/Odoo/Contacts/Big Vanishing/big.bin'))!.size).toBe(1536 * 1024);
+  expect(await layer.uploads()).toEqual([]);
 });
 
 test('a locked file (423) waits and is retried; the other files of the batch are done', async () => {

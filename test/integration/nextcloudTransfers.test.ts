@@ -132,6 +132,13 @@ test('an upload cancelled between chunks (beforeChunk throws) stops and deletes 
   expect(await layer.uploads()).toEqual([]);
 });
 
+test('a source longer than its announced size is refused before the MOVE: no truncated copy', async () => {
+  const data = content(6 * MB, 'long');
+  await expect(cloud.putNewChunked('/Big/long.bin', stream(data), 5 * MB + 1, { chunkSize: 5 * MB, uploadKey: 'k-long' })).rejects.toThrow(/longer than its 5242881 bytes/);
+  expect(await cloud.stat('/Big/long.bin')).toBeNull();
+  expect(await layer.uploads()).toEqual([]);
+});
+
 test('a name someone made while the chunks travelled: the MOVE is refused (Overwrite: F), nothing is overwritten', async () => {
   const data = content(6 * MB, 'race');
   const source = Readable.from((async function* () {

@@ -47,6 +47,8 @@ export interface NextcloudLayerState {
   chunking: boolean;
   bulkUpload: boolean;
   publicShares: boolean;
+  /** The next bulk request writes its files, then answers 502 (a proxy giving up on a slow server). */
+  failNextBulkAfterWrite?: boolean;
   /** A test's hook, run before each files request (method, path under the user root): a person acting at just that moment. */
   beforeRequest?: (method: string, path: string) => Promise<void> | void;
 }
@@ -575,8 +577,15 @@ export async function startNextcloudLayer(opts: {
     if (!m) return void badRequest('Boundary is invalid');
     const boundary = Buffer.from(`--${m[2]}`);
     const results: Record<string, unknown> = {};
-    const reply = (status: number) => res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8', 'cache-control': 'no-store, no-cache, must-revalidate' })
-      .end(Object.keys(results).length ? phpJson(results) : '[]');
+    const reply = (status: number) => {
+      if (state.failNextBulkAfterWrite) {
+        state.failNextBulkAfterWrite = false;
+        res.writeHead(502, { 'content-type': 'text/html' }).end('<html>502 Bad Gateway</html>');
+        return;
+      }
+      res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8', 'cache-control': 'no-store, no-cache, must-revalidate' })
+        .end(Object.keys(results).length ? phpJson(results) : '[]');
+    };
     let at = 0;
     const CRLF = Buffer.from('\r\n');
     for (;;) {

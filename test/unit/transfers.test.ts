@@ -63,6 +63,10 @@ test('sliceStream: pieces in order across the source\'s own chunk borders; skipp
   await s.skip(2);
   expect(await read(s.piece(3))).toBe('ghi');
   expect(await read(s.piece(5))).toBe('j'); // the source ended: the piece is short (the PUT's length guard refuses it)
+  expect(await s.ended()).toBe(true);
+  const longer = sliceStream(Readable.from([Buffer.from('abcdef')]));
+  expect(await read(longer.piece(4))).toBe('abcd');
+  expect(await longer.ended()).toBe(false); // more than announced: the upload refuses it
 });
 
 test('bulkBody frames parts as Nextcloud wants: Content-Length, lowercase MD5, raw UTF-8 path, closing CRLF', () => {

@@ -4,6 +4,7 @@
  * safe to run twice: a link already made is found again by its URL, an update sets the
  * same values, an unlink of a missing attachment is a success.
  */
+import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { CloudItem, CloudPort } from '../../cloud/port.js';
 import { getSettings } from '../../db/repos/connection.js';
@@ -61,13 +62,16 @@ export function backwardActivities(ctx: ActivityContext) {
         listings++;
         rootListing = await cloud.list(rootRow.path);
       }
-      const unchanged = (row: MappingRow, etag: string | null | undefined) => etag !== null && etag !== undefined && etag === row.scanEtag;
+      // A model folder's scan mark: its ETag and which of its object folders were in scope
+      // then. A record back in scope after a change made while out of it is looked at again.
+      const modelMark = (etag: string | null | undefined, here: MappingRow[]) =>
+        etag ? `${etag}#${createHash('sha1').update(here.map((o) => o.ref).sort().join('\n')).digest('hex').slice(0, 16)}` : null;
       const allScannedBefore = (os: MappingRow[]) => os.every((o) => o.scanEtag !== null);
       for (const modelRow of modelRows) {
         const here = objects.filter((o) => parentOf(o.path) === modelRow.path);
         if (here.length === 0) continue;
         const seen = rootListing?.children.find((c) => c.type === 'folder' && ((modelRow.fileId && c.fileId === modelRow.fileId) || c.path === modelRow.path));
-        if (rootListing && seen && unchanged(modelRow, seen.etag) && allScannedBefore(here)) continue; // nothing changed below it
+        if (rootListing && seen && modelMark(seen.etag, here) !== null && modelMark(seen.etag, here) === modelRow.scanEtag && allScannedBefore(here)) continue; // nothing changed below it
         listings++;
         const listing = await cloud.list(modelRow.path);
         if (!listing) {
@@ -88,7 +92,7 @@ export function backwardActivities(ctx: ActivityContext) {
         }
         // The model folder's ETag as the root listing saw it (before its inside was read):
         // a change made meanwhile shows as a new ETag next time. Not when a folder went missing.
-        if (seen && missing.length === missingBefore) scanEtags.push([modelRow.ref, seen.etag]);
+        if (seen && missing.length === missingBefore) scanEtags.push([modelRow.ref, modelMark(seen.etag, here)]);
       }
       // Tracked items of a record whose object folder the mapping no longer has: gone with it.
       const objectPaths = new Set(objects.map((o) => o.path));

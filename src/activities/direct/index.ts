@@ -280,7 +280,8 @@ export function directActivities(ctx: ActivityContext) {
       const known = await mapping.getMany([...payloads.values()].flatMap((p) => [p.ref, p.parentRef ?? '']));
 
       // `claimed`: the path this operation has claimed in the queue (found again after a crash).
-      interface Job { op: OperationRow; p: Payload<UploadOp> & { claimedPath?: string }; attachment: ErpAttachment; path: string; fresh: boolean; item?: CloudItem; claimed?: string }
+      // `sentAs`: a path a bulk request that failed as a whole may still have written.
+      interface Job { op: OperationRow; p: Payload<UploadOp> & { claimedPath?: string }; attachment: ErpAttachment; path: string; fresh: boolean; item?: CloudItem; claimed?: string; sentAs?: string }
       const jobs: Job[] = [];
       for (const op of ops) {
         const p = payloads.get(op.id)!;
@@ -303,6 +304,15 @@ export function directActivities(ctx: ActivityContext) {
         if (!row || row.path !== folder) return Promise.resolve(false);
         if (!remade.has(folder)) remade.set(folder, remakeParents(row.ref, scope));
         return remade.get(folder)!;
+      };
+      // Paths being written by this batch's lanes (PUT and bulk): two files of one batch
+      // never race for one name (bulk upload would overwrite the other).
+      const reservedBy = new Map<string, Job>();
+      const reserve = (job: Job, path: string): boolean => {
+        const holder = reservedBy.get(path);
+        if (holder && holder !== job) return false;
+        reservedBy.set(path, job);
+        return true;
       };
       const claim = async (job: Job, path: string) => {
         if (job.claimed === path) return;
@@ -353,14 +363,17 @@ export function directActivities(ctx: ActivityContext) {
           // from an attempt that woke up after Temporal gave its batch to a newer one.
           await ctx.fence(input.lease, [job.op.id]);
           const size = job.attachment.size;
-          if (job.p.claimedPath) {
-            const earlier = await cloud.stat(job.p.claimedPath);
-            if (earlier && earlier.type === 'file' && earlier.size === size) { job.path = job.p.claimedPath; return; }
+          const earlierPath = job.sentAs ?? job.p.claimedPath;
+          if (earlierPath) {
+            // Written by an earlier attempt (or a bulk request that failed after writing)? Then it is ours.
+            const earlier = await cloud.stat(earlierPath);
+            if (earlier && earlier.type === 'file' && !verifyCopy(earlier, job.attachment)) { job.path = earlierPath; return; }
           }
           const chunked = chooseTransfer(size, server, transfers, false) === 'chunked';
           const wanted = job.path;
           for (let n = 1; n <= 50; n++) {
             const candidate = n === 1 ? wanted : withSuffix(wanted, n);
+            if (!reserve(job, candidate)) continue; // another file of this batch is being written there
             await claim(job, candidate);
             const sha1 = job.attachment.checksum;
             // The upload key names the chunk folder: a retry of this operation, to this
@@ -374,16 +387,18 @@ export function directActivities(ctx: ActivityContext) {
                   // folder deleted) or its run may no longer write (the folder left to the
                   // attempt that took the operation over, which resumes it).
                   beforeChunk: async () => {
-                    ctx.throwIfCancelled();
                     await ctx.fence(input.lease, [job.op.id]).catch((err: unknown) => { throw new HandedOver(err); });
+                    ctx.throwIfCancelled();
                   },
                 })
                 : cloud.putNew(candidate, stream, size, { sha1, conditional })).finally(() => stream.destroy());
             };
             const put = await send().catch(async (err: unknown) => {
-              // Nextcloud: a PUT into a missing folder is 404. Someone deleted the record's
-              // folder after the plan: make it again (recorded under its ref), then upload.
-              if (!(err instanceof CloudError && err.code === 'not_found') || !(await remakeFolder(job, parentOf(candidate)))) throw err;
+              // Nextcloud: a PUT into a missing folder is 404 (a chunked upload's MOVE, 409).
+              // Someone deleted the record's folder after the plan: make it again (recorded
+              // under its ref), then upload.
+              const folderGone = err instanceof CloudError && (err.code === 'not_found' || (chunked && err.status === 409));
+              if (!folderGone || !(await remakeFolder(job, parentOf(candidate)))) throw err;
               return send();
             });
             if (put) { job.path = candidate; return; }
@@ -406,16 +421,17 @@ export function directActivities(ctx: ActivityContext) {
       async function putBulk(group: Job[]): Promise<void> {
         const settled = new Set<Job>();
         const retry: Job[] = [];
+        const sending: { job: Job; path: string; content: Buffer }[] = [];
+        let posted = false;
         try {
           await ctx.fence(input.lease, group.map((j) => j.op.id));
           const taken = new Set<string>();
           for (const folder of new Set(group.map((j) => parentOf(j.path)))) {
             for (const child of (await cloud.list(folder))?.children ?? []) taken.add(child.path);
           }
-          const sending: { job: Job; path: string; content: Buffer }[] = [];
           for (const job of group) {
-            const path = freePath(job.path, taken);
-            if (!path) { retry.push(job); continue; }
+            const path = freePath(job.path, new Set([...taken, ...[...reservedBy].filter(([, j]) => j !== job).map(([p]) => p)]));
+            if (!path || !reserve(job, path)) { retry.push(job); continue; }
             taken.add(path);
             try {
               await claim(job, path);
@@ -427,6 +443,7 @@ export function directActivities(ctx: ActivityContext) {
               settleJob(job);
             }
           }
+          posted = true;
           const outcomes = await cloud.bulkUpload(sending.map(({ path, content }) => ({ path, content })));
           for (const s of sending) {
             if (outcomes.get(s.path)?.ok) {
@@ -448,7 +465,10 @@ export function directActivities(ctx: ActivityContext) {
             for (const job of open) { failed.add(job); await scope.failed(job.op, err); settleJob(job); }
             return;
           }
-          retry.push(...open); // a transient failure of the whole request: each file by PUT
+          // A transient failure of the whole request: each file by PUT, after a look at
+          // whether the request wrote it anyway.
+          if (posted) for (const s of sending) if (open.includes(s.job)) s.job.sentAs = s.path;
+          retry.push(...open);
         }
         for (const job of retry) {
           if (scope.stopped) break;

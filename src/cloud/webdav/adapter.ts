@@ -183,10 +183,12 @@ export class WebDavCloud implements CloudPort {
   async putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string; beforeChunk?: () => Promise<void> }): Promise<boolean> {
     const dav = this.davFiles();
     if (!dav) throw new CloudError('unsupported', 'Chunked upload needs a Nextcloud /remote.php/dav/files/<user>/ URL');
-    const plan = chunkPlan(size, opts.chunkSize);
+    // Nextcloud takes at most 10000 chunks: a very large file gets larger ones.
+    const chunkSize = Math.max(opts.chunkSize, Math.ceil(size / 10_000));
+    const plan = chunkPlan(size, chunkSize);
     // A large transfer is not started to learn the name is taken.
     if (await this.stat(path)) return false;
-    const folder = new URL(`uploads/${encodeURIComponent(dav.user)}/${uploadFolderName(`${opts.uploadKey}:${size}:${opts.chunkSize}`)}/`, dav.dav).toString();
+    const folder = new URL(`uploads/${encodeURIComponent(dav.user)}/${uploadFolderName(`${opts.uploadKey}:${size}:${chunkSize}`)}/`, dav.dav).toString();
     const destination = this.url(path);
     const common = { Destination: destination, 'OC-Total-Length': String(size) };
     try {
@@ -214,10 +216,12 @@ export class WebDavCloud implements CloudPort {
           data: guarded(slices.piece(chunk.bytes), chunk.bytes, `${path} (chunk ${chunk.name})`),
         });
       }
+      if (!(await slices.ended())) throw new CloudError('bad_response', `The content of ${path} is longer than its ${size} bytes: upload aborted`);
       await opts.beforeChunk?.();
       // Overwrite: F: Sabre refuses the MOVE (412) when someone made the name meanwhile.
+      // Assembling a large file takes the server a while: no metadata deadline.
       await this.request(path, {
-        url: folder + '.file', method: 'MOVE',
+        url: folder + '.file', method: 'MOVE', streaming: true,
         headers: { ...common, Overwrite: 'F', ...(opts.sha1 ? { 'OC-Checksum': `SHA1:${opts.sha1}` } : {}) },
       });
     } catch (err) {
@@ -242,8 +246,10 @@ export class WebDavCloud implements CloudPort {
     const url = new URL('bulk', dav.dav).toString();
     let res: Response;
     try {
+      const body = bulkBody(parts, boundary);
+      // The server writes every part before it answers: the deadline grows with the request (100 KB/s at worst).
       res = await fetch(url, {
-        method: 'POST', body: bulkBody(parts, boundary), signal: AbortSignal.timeout(this.timeoutMs),
+        method: 'POST', body, signal: AbortSignal.timeout(this.timeoutMs + Math.ceil(body.length / 100)),
         headers: { 'Content-Type': `multipart/related; boundary=${boundary}`, Authorization: this.basicAuth() },
       });
     } catch (err) {
@@ -392,8 +398,10 @@ export class WebDavCloud implements CloudPort {
       ...(data?.version?.string ? { version: data.version.string } : {}),
       shares: c.files_sharing?.api_enabled === true,
       publicShares: c.files_sharing?.public?.enabled === true,
-      chunking: typeof c.dav?.chunking === 'string' ? c.dav.chunking : null,
-      bulkUpload: typeof c.dav?.bulkupload === 'string' ? c.dav.bulkupload : null,
+      // Both need the /remote.php/dav/files/<user>/ form of the URL (the legacy
+      // /remote.php/webdav/ does not name the user): without it, plain PUTs.
+      chunking: typeof c.dav?.chunking === 'string' && this.davFiles() ? c.dav.chunking : null,
+      bulkUpload: typeof c.dav?.bulkupload === 'string' && this.davFiles() ? c.dav.bulkupload : null,
       forbiddenNames: [...new Set([...strings(c.files?.blacklisted_files), ...strings(c.files?.forbidden_filenames)])],
       forbiddenCharacters: strings(c.files?.forbidden_filename_characters),
       trashbin: c.files?.undelete === true,

@@ -11,7 +11,7 @@ import { CloudError, type BulkOutcome } from '../port.js';
  * Cuts one stream into consecutive pieces of a given length, read in order: a chunk the
  * server already has is skipped (read and dropped), the others are sent.
  */
-export function sliceStream(source: Readable): { piece(bytes: number): Readable; skip(bytes: number): Promise<void> } {
+export function sliceStream(source: Readable): { piece(bytes: number): Readable; skip(bytes: number): Promise<void>; ended(): Promise<boolean> } {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   let carry: Buffer | null = null;
   async function* take(bytes: number): AsyncGenerator<Buffer> {
@@ -36,6 +36,15 @@ export function sliceStream(source: Readable): { piece(bytes: number): Readable;
     piece: (bytes) => Readable.from(take(bytes), { objectMode: false }),
     async skip(bytes) {
       for await (const _ of take(bytes)) { /* dropped: the server has this chunk */ }
+    },
+    /** Whether the source has nothing left (a longer source than announced is an error). */
+    async ended() {
+      if (carry && carry.length > 0) return false;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return true;
+        if ((Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value)).length > 0) return false;
+      }
     },
   };
 }
