@@ -109,6 +109,32 @@ test('a large file whose folder was deleted after the plan (chunked: the MOVE an
   expect(await layer.uploads()).toEqual([]);
 });
 
+test('a folder renamed (not deleted) after the plan is not made again beside it: the next run names it back and uploads', async () => {
+  const rec = await addRecord(h, 'res.partner', 'Renamed Meanwhile');
+  await attach(h, 'res.partner', rec, 'before.txt', 'before');
+  await directSync(h);
+  await attach(h, 'res.partner', rec, 'after.txt', 'after');
+  let renamed = false;
+  const auth = { authorization: `Basic ${Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64')}` };
+  layer.state.beforeRequest = async (method, path) => {
+    if (method === 'PUT' && path === '/Odoo/Contacts/Renamed Meanwhile/after.txt' && !renamed) {
+      renamed = true;
+      const res = await fetch(`${layer.url}Odoo/Contacts/Renamed%20Meanwhile/`, { method: 'MOVE', headers: { ...auth, destination: `${layer.url}Odoo/Contacts/Renamed%20by%20Bob/` } });
+      expect(res.status).toBe(201);
+    }
+  };
+  const first = await directSync(h);
+  expect(renamed).toBe(true);
+  expect(first).toMatchObject({ failed: 1 });
+  expect(await cloud.stat('/Odoo/Contacts/Renamed Meanwhile')).toBeNull(); // not made again beside the renamed one
+  layer.state.beforeRequest = undefined;
+  await dueNow();
+  await directSync(h);
+  expect(await cloud.stat('/Odoo/Contacts/Renamed by Bob')).toBeNull();
+  const names = (await cloud.list('/Odoo/Contacts/Renamed Meanwhile'))!.children.map((c) => c.path.split('/').pop()).sort();
+  expect(names).toEqual(['after.txt', 'before.txt']);
+});
+
 test('a locked file (423) waits and is retried; the other files of the batch are done', async () => {
   const rec = await addRecord(h, 'res.partner', 'Locked Inc');
   await attach(h, 'res.partner', rec, 'free.txt', 'free');

@@ -40,7 +40,7 @@ export function directActivities(ctx: ActivityContext) {
   /**
    * The service's folders from `ref` up, made again where they are gone (someone deleted
    * them after the plan), top first, each recorded under its ref. False when `ref` is not
-   * a folder the mapping knows.
+   * a folder the mapping knows, or one of them was renamed (not deleted) meanwhile.
    */
   async function remakeParents(ref: string | null, scope: { log(entry: Omit<LogEntry, 'direction' | 'runId'>): void }): Promise<boolean> {
     if (ref === null) return false;
@@ -52,6 +52,12 @@ export function directActivities(ctx: ActivityContext) {
     const { cloud } = await ctx.requireCloud();
     for (const row of chain) {
       if (await cloud.stat(row.path)) continue;
+      // Renamed rather than deleted (its id is still there, under another name)? Then it is
+      // not made again beside it: the next run's discovery finds it by id and names it back.
+      if (row.fileId && row.kind !== 'root') {
+        const siblings = await cloud.list(row.path.slice(0, row.path.lastIndexOf('/')) || '/');
+        if (siblings?.children.some((c) => c.fileId === row.fileId)) return false;
+      }
       const made = await cloud.createFolder(row.path);
       await mapping.upsert(row.ref, row.kind, made, { syncModelId: row.syncModelId, resModel: row.resModel, resId: row.resId });
       scope.log({ level: 'warning', path: row.path, model: row.resModel, recordId: row.resId, message: `${row.path} was gone from the cloud (deleted after the plan): made it again` });
