@@ -4,14 +4,14 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { CloudPort } from '../cloud/port.js';
 import type { Db } from '../db/index.js';
 import type { ConnectionRow } from '../db/repos/connection.js';
 import type { LogEntry, SyncLog } from '../db/repos/logs.js';
 import { MappingRepo } from '../db/repos/mapping.js';
 import { OperationsQueue, type OperationRow } from '../db/repos/operations.js';
-import { settings, syncModels } from '../db/schema.js';
+import { operations, settings, syncModels } from '../db/schema.js';
 import type { Lease } from '../workflows/shared.js';
 import { periodsToDomain } from '../domain/periods.js';
 import type { DomainTerm, ErpRecord, SyncDirection, SyncModel } from '../domain/types.js';
@@ -240,9 +240,24 @@ export function createContext(deps: ActivityDeps) {
 
   /** Both fences, before a write: this run still holds the lease, and these operations are still this attempt's. */
   async function fence(lease: Lease | undefined, opIds: number[]): Promise<void> {
-    await checkLease(lease);
     const me = attemptId();
-    if (me && (await queue.claimedByOthers(opIds, me)) > 0) throw superseded();
+    if (!lease || !me || opIds.length === 0) {
+      await checkLease(lease);
+      if (me && (await queue.claimedByOthers(opIds, me)) > 0) throw superseded();
+      return;
+    }
+    // Both in one round trip: it runs before every PUT.
+    const [row] = await deps.db.select({
+      id: settings.leaseRequestId, token: settings.leaseToken,
+      others: sql<number>`(select count(*)::int from ${operations} where ${inArray(operations.id, opIds)} and ${operations.claimedBy} is distinct from ${me})`,
+    }).from(settings).where(eq(settings.id, 1));
+    if (row?.id !== lease.requestId || row?.token !== lease.token) {
+      throw ApplicationFailure.create({
+        type: 'LeaseLost', nonRetryable: true,
+        message: `This run's sync lease (token ${lease.token}) is no longer the current one (${row?.token ?? 'none'}): it may not write`,
+      });
+    }
+    if (Number(row.others) > 0) throw superseded();
   }
 
   async function checkLease(lease: Lease | undefined): Promise<void> {

@@ -57,7 +57,7 @@ export interface CloudPort {
    * folder: false when the name is taken. With `conditional` (the server honours
    * `If-None-Match: *`, found at confirm time) there is no check before the PUT.
    */
-  putNew(path: string, body: Readable, size: number, opts: { sha1?: string | null; conditional: boolean }): Promise<boolean>;
+  putNew(path: string, body: Readable | Buffer, size: number, opts: { sha1?: string | null; conditional: boolean }): Promise<boolean>;
   /**
    * Nextcloud's chunked upload v2 for a large file: an upload folder named after
    * `uploadKey`, chunks of `chunkSize` bytes, then `MOVE .file` onto the path (never over

@@ -124,3 +124,11 @@ test("server quirks: lighttpd's and Apache's getlastmodified with attributes, we
     path: '/Odoo/a b.txt', type: 'file', size: 12, etag: 'abc-123', lastModified: '2026-12-02T10:00:00.000Z', fileId: null, sha1: null,
   });
 });
+
+test('putNew with a buffer (small files are sent whole): its length is held to the announced size, nothing is written otherwise', async () => {
+  await cloud.createFolder('/Buffers');
+  expect(await cloud.putNew('/Buffers/ok.txt', Buffer.from('hello'), 5, { conditional: true })).toBe(true);
+  expect(await cloud.putNew('/Buffers/ok.txt', Buffer.from('again'), 5, { conditional: true })).toBe(false); // never overwrites
+  await expect(cloud.putNew('/Buffers/short.txt', Buffer.from('abc'), 5, { conditional: true })).rejects.toThrow(/has 3 bytes, not its 5: upload aborted/);
+  expect(await cloud.stat('/Buffers/short.txt')).toBeNull();
+});

@@ -26,6 +26,9 @@ import { discoverManagedFolders } from './discovery.js';
 /** `write_date` is the transaction's start and clocks drift: look back this far past the cursor. */
 export const CURSOR_OVERLAP_MS = 10 * 60 * 1000;
 
+/** Files up to this size are read whole and sent as one buffer. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
 /** Uploads verified and released together (one listing per folder, one release statement). */
 const VERIFY_GROUP = 50;
 
@@ -385,6 +388,8 @@ export function directActivities(ctx: ActivityContext) {
             // The upload key names the chunk folder: a retry of this operation, to this
             // path, of this content, resumes it.
             const send = async () => {
+              // A small file is read whole and sent as one buffer: cheaper than a stream.
+              if (!chunked && size <= SMALL_FILE_BYTES) return cloud.putNew(candidate, await readWhole(job.attachment, deps.erp), size, { sha1, conditional });
               const { stream } = await deps.erp.openContent(job.attachment.id, job.attachment);
               return (chunked
                 ? cloud.putNewChunked(candidate, stream, size, {

@@ -148,7 +148,8 @@ export class WebDavCloud implements CloudPort {
     return item;
   }
 
-  async putNew(path: string, body: Readable, size: number, opts: { sha1?: string | null; conditional: boolean }): Promise<boolean> {
+  async putNew(path: string, body: Readable | Buffer, size: number, opts: { sha1?: string | null; conditional: boolean }): Promise<boolean> {
+    if (Buffer.isBuffer(body) && body.length !== size) throw new CloudError('bad_response', `The content of ${path} has ${body.length} bytes, not its ${size}: upload aborted`);
     // Servers that may ignore If-None-Match get a check first, so a person's file stays safe there too.
     if (!opts.conditional && await this.stat(path)) return false;
     try {
@@ -159,7 +160,7 @@ export class WebDavCloud implements CloudPort {
           // Nextcloud / ownCloud store it (and report it back in oc:checksums); others ignore it.
           ...(opts.sha1 ? { 'OC-Checksum': `SHA1:${opts.sha1}` } : {}),
         },
-        data: guarded(body, size, path),
+        data: Buffer.isBuffer(body) ? body : guarded(body, size, path),
         streaming: true,
       });
     } catch (err) {
