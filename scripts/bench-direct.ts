@@ -12,22 +12,19 @@
  *
  *   BENCH_FILES=1000 BENCH_CONCURRENCY=8 BENCH_LARGE_MB=1024 npm run bench:direct
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'webdav';
 import { confirmCloud } from '../src/cloud/confirm.js';
 import type { createServices } from '../src/services.js';
-import { startBenchStack } from './benchStack.js';
+import { startBenchStack, startBenchWorker } from './benchStack.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 1024);
 const PER_RECORD = 20;
 const SIZE = 16 * 1024;
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 const say = (s: string) => process.stdout.write(s + '\n');
 
@@ -69,19 +66,7 @@ async function main() {
     const saved = (await services.connections.get())!;
     await services.connections.markConfirmed(await confirmCloud(services.cloudFor(services.connections.credentials(saved)), '/Odoo'));
     await services.database.sql`insert into sync_models (model, folder_name, sequence) values ('res.partner', 'Contacts', 10)`;
-    worker = spawn(process.execPath, [path.join(REPO, 'dist/worker/main.js')], {
-      cwd: REPO,
-      env: {
-        ...process.env, DATABASE_URL: settings.databaseUrl, DATA_DIR: settings.dataDir, SECRET_KEY: settings.secretKey,
-        TEMPORAL_ADDRESS: settings.temporalAddress, TEMPORAL_TASK_QUEUE: settings.taskQueue, SYNC_CONCURRENCY: String(CONCURRENCY),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    // The worker bundles its workflow code before it polls: time the sync, not that.
-    await new Promise<void>((resolve, reject) => {
-      worker!.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('polling')) resolve(); });
-      worker!.once('exit', (code) => reject(new Error(`the worker exited with ${code}`)));
-    });
+    worker = await startBenchWorker(settings, { SYNC_CONCURRENCY: String(CONCURRENCY) });
     const serviceSeconds = await timedSync(services, 'bench-1');
     const [{ n }] = await services.database.sql`select count(*)::int as n from erp_attachments where type = 'url'` as unknown as [{ n: number }];
     if (n !== FILES) throw new Error(`only ${n} of ${FILES} attachments were released`);

@@ -17,19 +17,16 @@
  * Nextcloud-compatible layer over Apache instead (checks the script; its figures say
  * nothing about a real Nextcloud, which is far slower per request).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'webdav';
 import { confirmCloud } from '../src/cloud/confirm.js';
-import { startBenchStack } from './benchStack.js';
+import { startBenchStack, startBenchWorker } from './benchStack.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const PER_RECORD = 50;
 const SIZE = 4 * 1024;
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const say = (s: string) => process.stdout.write(s + '\n');
 
 async function main() {
@@ -91,19 +88,7 @@ async function main() {
       const capabilities = await confirmCloud(services.cloudFor(services.connections.credentials(saved)), `/${serviceRoot}`);
       await services.connections.markConfirmed(capabilities);
       await services.database.sql`insert into sync_models (model, folder_name, sequence) values ('res.partner', 'Contacts', 10)`;
-      worker = spawn(process.execPath, [path.join(REPO, 'dist/worker/main.js')], {
-        cwd: REPO,
-        env: {
-          ...process.env, DATABASE_URL: settings.databaseUrl, DATA_DIR: settings.dataDir, SECRET_KEY: settings.secretKey,
-          TEMPORAL_ADDRESS: settings.temporalAddress, TEMPORAL_TASK_QUEUE: settings.taskQueue, SYNC_CONCURRENCY: String(CONCURRENCY),
-          SYNC_BATCH_SIZE: String(Math.max(FILES, 200)),
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      await new Promise<void>((resolve, reject) => {
-        worker!.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('polling')) resolve(); });
-        worker!.once('exit', (code) => reject(new Error(`the worker exited with ${code}`)));
-      });
+      worker = await startBenchWorker(settings, { SYNC_CONCURRENCY: String(CONCURRENCY), SYNC_BATCH_SIZE: String(Math.max(FILES, 200)) });
       const start = performance.now();
       const handle = await services.temporal.workflow.start('directSync', { taskQueue: settings.taskQueue, workflowId: `bench-nextcloud-${stamp}`, args: [{ trigger: 'bench' }] });
       const summary = await handle.result() as { outcome: string; failed: number };

@@ -3,9 +3,11 @@
  * Apache mod_dav (the test suite's config, with its access log), and the service's
  * shared parts on a fresh database, all under one temporary folder.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/runtime/postgres.js';
 import { findTemporalCli, prepareTemporal, startTemporalDevServer } from '../src/runtime/temporal.js';
 import { randomToken } from '../src/secrets/index.js';
@@ -43,4 +45,26 @@ export async function startBenchStack(name: string) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The built worker (`dist/worker/main.js`) in its own process, as in production, joined to
+ * the stack's database and task queue; resolves once it polls (it bundles its workflow
+ * code first: benchmarks time the sync, not that).
+ */
+export async function startBenchWorker(settings: ServiceSettings, env: Record<string, string>): Promise<ChildProcess> {
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  const worker = spawn(process.execPath, [path.join(repo, 'dist/worker/main.js')], {
+    cwd: repo,
+    env: {
+      ...process.env, DATABASE_URL: settings.databaseUrl, DATA_DIR: settings.dataDir, SECRET_KEY: settings.secretKey,
+      TEMPORAL_ADDRESS: settings.temporalAddress, TEMPORAL_TASK_QUEUE: settings.taskQueue, ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('polling')) resolve(); });
+    worker.once('exit', (code) => reject(new Error(`the worker exited with ${code}`)));
+  });
+  return worker;
 }

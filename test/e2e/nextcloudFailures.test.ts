@@ -12,7 +12,7 @@
  * - 507 quota: the run stops with a red log naming the quota, no retry storm;
  * - 401 (a revoked app password): the run stops at once, non-retryable, and says so.
  */
-import { createHarness, type Harness } from '../support/harness.js';
+import { basicAuth, createHarness, type Harness } from '../support/harness.js';
 import { startNextcloudLayer, type NextcloudLayer } from '../support/nextcloudLayer.js';
 import { addRecord, addSyncModel, attach, directSync } from '../support/sync.js';
 import { WebDavCloud } from '../../src/cloud/webdav/adapter.js';
@@ -41,6 +41,23 @@ afterAll(async () => {
   await layer?.close();
 });
 
+/** A person acting through Nextcloud (the layer): a DELETE, or a MOVE to `to`. Its status. */
+const person = async (method: string, path: string, to?: string): Promise<number> => {
+  const at = (p: string) => layer.url + p.split('/').filter(Boolean).map(encodeURIComponent).join('/') + (p.endsWith('/') ? '/' : '');
+  const res = await fetch(at(path), { method, headers: { authorization: basicAuth(h.dav.username, h.dav.password), ...(to ? { destination: at(to) } : {}) } });
+  await res.arrayBuffer();
+  return res.status;
+};
+/** Runs `act` once, just before the service's first `method` request for `path`; `.done` says whether it ran. */
+const onceBefore = (method: string, path: string, act: () => Promise<void>) => {
+  const hook = { done: false };
+  layer.state.beforeRequest = async (m, p) => {
+    if (m !== method || p !== path || hook.done) return;
+    hook.done = true;
+    await act();
+  };
+  return hook;
+};
 const logs = async (since: Date) => (await h.services.database.sql`select level, message, path from sync_logs where at >= ${since.toISOString()}::timestamptz order by id`) as unknown as { level: string; message: string; path: string | null }[];
 const binaries = async () => (await h.services.database.sql`select count(*)::int as n from erp_attachments where type = 'binary'`)[0]!.n as number;
 const dueNow = () => h.services.database.sql`update operations set not_before = now() where status = 'pending'`;
@@ -68,18 +85,11 @@ test('404 on PUT (the folder was deleted after the plan): the folder is made aga
   await attach(h, 'res.partner', rec, 'first.txt', 'first');
   await directSync(h);
   await attach(h, 'res.partner', rec, 'second.txt', 'second');
-  let deleted = false;
-  layer.state.beforeRequest = async (method, path) => {
-    if (method === 'PUT' && path === '/Odoo/Contacts/Vanishing Folder/second.txt' && !deleted) {
-      deleted = true;
-      // A person deletes the record's folder through Nextcloud just before the upload.
-      const res = await fetch(`${layer.url}Odoo/Contacts/Vanishing%20Folder/`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64')}` } });
-      expect(res.status).toBe(204);
-    }
-  };
+  // A person deletes the record's folder through Nextcloud just before the upload.
+  const deleted = onceBefore('PUT', '/Odoo/Contacts/Vanishing Folder/second.txt', async () => expect(await person('DELETE', '/Odoo/Contacts/Vanishing Folder/')).toBe(204));
   const since = new Date();
   const summary = await directSync(h);
-  expect(deleted).toBe(true);
+  expect(deleted.done).toBe(true);
   expect(summary).toMatchObject({ failed: 0 });
   expect((await logs(since)).some((l) => /Vanishing Folder was gone from the cloud \(deleted after the plan\): made it again$/.test(l.message))).toBe(true);
   const names = (await cloud.list('/Odoo/Contacts/Vanishing Folder'))!.children.map((c) => c.path.split('/').pop()).sort();
@@ -92,17 +102,10 @@ test('a large file whose folder was deleted after the plan (chunked: the MOVE an
   const rec = await addRecord(h, 'res.partner', 'Big Vanishing');
   await directSync(h);
   await attach(h, 'res.partner', rec, 'big.bin', Buffer.alloc(1536 * 1024, 7));
-  let deleted = false;
-  layer.state.beforeRequest = async (method, path) => {
-    if (method === 'PROPFIND' && path === '/Odoo/Contacts/Big Vanishing/big.bin' && !deleted) {
-      deleted = true;
-      const res = await fetch(`${layer.url}Odoo/Contacts/Big%20Vanishing/`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64')}` } });
-      expect(res.status).toBe(204);
-    }
-  };
+  const deleted = onceBefore('PROPFIND', '/Odoo/Contacts/Big Vanishing/big.bin', async () => expect(await person('DELETE', '/Odoo/Contacts/Big Vanishing/')).toBe(204));
   const mark = layer.requests.length;
   const summary = await directSync(h);
-  expect(deleted).toBe(true);
+  expect(deleted.done).toBe(true);
   expect(summary).toMatchObject({ failed: 0 });
   expect(layer.requests.slice(mark).some((r) => r.startsWith('PUT /remote.php/dav/uploads/'))).toBe(true);
   expect((await cloud.stat('/Odoo/Contacts/Big Vanishing/big.bin'))!.size).toBe(1536 * 1024);
@@ -114,17 +117,9 @@ test('a folder renamed (not deleted) after the plan is not made again beside it:
   await attach(h, 'res.partner', rec, 'before.txt', 'before');
   await directSync(h);
   await attach(h, 'res.partner', rec, 'after.txt', 'after');
-  let renamed = false;
-  const auth = { authorization: `Basic ${Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64')}` };
-  layer.state.beforeRequest = async (method, path) => {
-    if (method === 'PUT' && path === '/Odoo/Contacts/Renamed Meanwhile/after.txt' && !renamed) {
-      renamed = true;
-      const res = await fetch(`${layer.url}Odoo/Contacts/Renamed%20Meanwhile/`, { method: 'MOVE', headers: { ...auth, destination: `${layer.url}Odoo/Contacts/Renamed%20by%20Bob/` } });
-      expect(res.status).toBe(201);
-    }
-  };
+  const renamed = onceBefore('PUT', '/Odoo/Contacts/Renamed Meanwhile/after.txt', async () => expect(await person('MOVE', '/Odoo/Contacts/Renamed Meanwhile/', '/Odoo/Contacts/Renamed by Bob/')).toBe(201));
   const first = await directSync(h);
-  expect(renamed).toBe(true);
+  expect(renamed.done).toBe(true);
   expect(first).toMatchObject({ failed: 1 });
   expect(await cloud.stat('/Odoo/Contacts/Renamed Meanwhile')).toBeNull(); // not made again beside the renamed one
   layer.state.beforeRequest = undefined;
@@ -156,16 +151,9 @@ test('a locked file (423) waits and is retried; the other files of the batch are
 test('409 on MKCOL (the model folder was deleted after the plan): it is made again and the record folder in it, in the same run', async () => {
   const rec = await addRecord(h, 'res.partner', 'Conflict Ltd');
   await attach(h, 'res.partner', rec, 'c.txt', 'conflict');
-  let deleted = false;
-  layer.state.beforeRequest = async (method, path) => {
-    if (method === 'MKCOL' && path === '/Odoo/Contacts/Conflict Ltd' && !deleted) {
-      deleted = true;
-      const res = await fetch(`${layer.url}Odoo/Contacts/`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64')}` } });
-      expect(res.status).toBe(204);
-    }
-  };
+  const deleted = onceBefore('MKCOL', '/Odoo/Contacts/Conflict Ltd', async () => expect(await person('DELETE', '/Odoo/Contacts/')).toBe(204));
   const summary = await directSync(h);
-  expect(deleted).toBe(true);
+  expect(deleted.done).toBe(true);
   expect(summary).toMatchObject({ failed: 0 });
   expect((await cloud.list('/Odoo/Contacts/Conflict Ltd'))!.children.map((c) => c.path)).toEqual(['/Odoo/Contacts/Conflict Ltd/c.txt']);
   const [row] = await h.services.database.sql`select type from erp_attachments where name = 'c.txt'`;

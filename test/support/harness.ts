@@ -65,9 +65,7 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
     workflowIdPrefix: `${id}-`,
   };
   const services = await createServices(settings);
-  const dav = { url: `${e.davUrl}${id}/`, username: e.davUser, password: e.davPassword };
-  const mk = await fetch(dav.url, { method: 'MKCOL', headers: { authorization: basicAuth(dav.username, dav.password) } });
-  if (mk.status !== 201) throw new Error(`MKCOL ${dav.url} answered ${mk.status}`);
+  const dav = await createDavFolder(id);
 
   const worker = opts.worker
     ? await startWorker({
@@ -90,6 +88,15 @@ export async function createHarness(opts: { worker?: boolean; tuning?: Parameter
       await services.close();
     },
   };
+}
+
+/** A WebDAV folder of its own on the suite's Apache, for one test file's connection. */
+export async function createDavFolder(id: string): Promise<Harness['dav']> {
+  const e = env();
+  const dav = { url: `${e.davUrl}${id}/`, username: e.davUser, password: e.davPassword };
+  const mk = await fetch(dav.url, { method: 'MKCOL', headers: { authorization: basicAuth(dav.username, dav.password) } });
+  if (mk.status !== 201) throw new Error(`MKCOL ${dav.url} answered ${mk.status}`);
+  return dav;
 }
 
 export function basicAuth(user: string, password: string): string {

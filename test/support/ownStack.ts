@@ -17,7 +17,7 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from '../
 import { findTemporalCli, prepareTemporal, startTemporalDevServer, type RunningTemporal } from '../../src/runtime/temporal.js';
 import { randomToken } from '../../src/secrets/index.js';
 import { createServices } from '../../src/services.js';
-import { apiCaller, basicAuth, env, spawnWorkerProcess, type Harness } from './harness.js';
+import { apiCaller, createDavFolder, env, spawnWorkerProcess, type Harness } from './harness.js';
 import { freePort } from './ports.js';
 
 
@@ -102,7 +102,6 @@ export async function startOwnStack(name: string, onLog: (line: string) => void 
  * the tests run it in a child process (`superviseWorker`).
  */
 export async function createStackHarness(stack: OwnStack): Promise<Harness> {
-  const e = env();
   const id = randomBytes(5).toString('hex');
   const dbName = `t_${id}`;
   await ensureDatabase(stack.pg.adminUrl, dbName);
@@ -116,9 +115,7 @@ export async function createStackHarness(stack: OwnStack): Promise<Harness> {
     workflowIdPrefix: `${id}-`,
   };
   const services = await createServices(settings);
-  const dav = { url: `${e.davUrl}${id}/`, username: e.davUser, password: e.davPassword };
-  const mk = await fetch(dav.url, { method: 'MKCOL', headers: { authorization: basicAuth(dav.username, dav.password) } });
-  if (mk.status !== 201) throw new Error(`MKCOL ${dav.url} answered ${mk.status}`);
+  const dav = await createDavFolder(id);
 
   const token = randomToken(24);
   const app: FastifyInstance = await buildApi(services, { adminToken: token });
