@@ -4,8 +4,8 @@
  * attempt's heartbeats, gives the batch to a new attempt there. Then the frozen worker wakes
  * (SIGCONT) and carries on where it was, a zombie attempt of the same run, holding the same
  * lease. The claim fence stops it: its operations are the new attempt's now, so it starts
- * no PUT and completes nothing, and the run ends with every file in the cloud exactly
- * once. (A lease that passes to another run is fenced the same way: test/e2e/mutex.test.ts.)
+ * no new PUT (one already past its fence meets the new file and stops) and completes
+ * nothing, and the run ends with every file in the cloud exactly once. (A lease that passes to another run is fenced the same way: test/e2e/mutex.test.ts.)
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -102,11 +102,14 @@ test('a frozen worker that wakes after its batch went to a newer attempt writes 
   expect(summary).toMatchObject({ outcome: 'completed', failed: 0 });
   // Everything exactly once: no "(2)" copy from a zombie PUT, every binary released.
   const files = (await cloudTree(h)).filter((p) => !p.endsWith('/'));
-  expect(files).toHaveLength(150);
-  expect(files.filter((f) => / \(\d+\)\./.test(f))).toEqual([]);
+  const expected = Array.from({ length: 6 }, (_, r) => Array.from({ length: 25 }, (_, i) => `/Odoo/Contacts/Frozen ${r}/f-${i}.bin`)).flat();
+  expect(files).toEqual(expected.sort());
   const rows = await h.services.database.sql`select type, store_fname from erp_attachments`;
   expect(rows.every((r) => r.type === 'url' && r.store_fname === null)).toBe(true);
-  // No write was refused because someone else had made it first: the zombie tried none.
-  expect((await requestsStartedAfter(wokeAt)).filter((l) => / PUT .* 412$/.test(l))).toEqual([]);
+  // A lane frozen between its fence and its PUT sends that one PUT on waking: it meets the
+  // newer attempt's file (412) and stops at the fence; or it lands first, and the newer
+  // attempt's PUT meets it and adopts it (test/integration/zombieAttempt.test.ts). Nothing
+  // more: at most one refused PUT per lane (two lanes, two attempts).
+  expect((await requestsStartedAfter(wokeAt)).filter((l) => / PUT .* 412$/.test(l)).length).toBeLessThanOrEqual(4);
   expect(output.join('')).not.toMatch(/unhandled|uncaught/i);
 }, 300_000);

@@ -380,9 +380,15 @@ export function directActivities(ctx: ActivityContext) {
           }
           const chunked = chooseTransfer(size, server, transfers, false) === 'chunked';
           const wanted = job.path;
+          let triedName = false;
           for (let n = 1; n <= 50; n++) {
             const candidate = n === 1 ? wanted : withSuffix(wanted, n);
             if (!reserve(job, candidate)) continue; // another file of this batch is being written there
+            // The name before was taken (412). Perhaps by the newer attempt that took this
+            // operation while this one was frozen between its fence and its PUT: look again
+            // before writing a second copy under another name.
+            if (triedName) await ctx.fence(input.lease, [job.op.id]);
+            triedName = true;
             await claim(job, candidate);
             const sha1 = job.attachment.checksum;
             // The upload key names the chunk folder: a retry of this operation, to this
@@ -413,6 +419,12 @@ export function directActivities(ctx: ActivityContext) {
               return send();
             });
             if (put) { job.path = candidate; return; }
+            // Taken: by this operation's earlier attempt, whose PUT (frozen in flight) landed
+            // after the look above? Then that copy is this upload's, not a stranger's file.
+            if (candidate === job.p.claimedPath) {
+              const there = await cloud.stat(candidate);
+              if (there && there.type === 'file' && !verifyCopy(there, job.attachment)) { job.path = candidate; return; }
+            }
           }
           throw new Error(`No free name for ${wanted} after 50 tries`);
         } catch (err) {

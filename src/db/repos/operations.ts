@@ -79,9 +79,22 @@ export class OperationsQueue {
   }
 
   /** Marks pending operations as worked on by this activity attempt (see `claimedBy`). */
+  /**
+   * Claims operations for an activity attempt (`run:activity:attempt`). Never from a newer
+   * attempt of the same activity: an attempt that starts late (its worker froze before it
+   * claimed) must not take the batch back from the one that replaced it.
+   */
   async claim(ids: number[], attempt: string): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.update(operations).set({ claimedBy: attempt }).where(and(inArray(operations.id, ids), eq(operations.status, 'pending')));
+    const cut = attempt.lastIndexOf(':');
+    const prefix = attempt.slice(0, cut + 1);
+    const n = Number(attempt.slice(cut + 1));
+    const notNewer = cut > 0 && Number.isInteger(n)
+      ? sql`case when ${operations.claimedBy} is null or left(${operations.claimedBy}, ${prefix.length}) <> ${prefix} then true
+          when substr(${operations.claimedBy}, ${prefix.length + 1}) ~ '^[0-9]{1,9}$' then substr(${operations.claimedBy}, ${prefix.length + 1})::int <= ${n}
+          else true end`
+      : sql`true`;
+    await this.db.update(operations).set({ claimedBy: attempt }).where(and(inArray(operations.id, ids), eq(operations.status, 'pending'), notNewer));
   }
 
   /** How many of `ids` another attempt has claimed since. */
