@@ -35,6 +35,8 @@ export interface ErpRecord {
   displayName: string;
   fields: Record<string, unknown>;
   writeDate: string;
+  /** Records that nest (Enterprise Documents folders): the record this one is inside, if any. */
+  parentId?: number | null;
 }
 
 export interface ErpAttachment {

@@ -10,6 +10,7 @@
  */
 import { compileNameExpression, NameExpressionError, renderNameExpression, type CompiledNameExpression } from '../nameExpressions.js';
 import { joinCloudPath, MAX_NAME_BYTES, objectFolderName, sanitizeName, type NamingRules } from '../naming.js';
+import { nestFolders } from '../documents.js';
 import { recordReader } from '../records.js';
 import type { DefaultFolder, ErpAttachment, ErpRecord, SyncModel } from '../types.js';
 
@@ -251,34 +252,54 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
     const modelRef = refs.modelFolder(syncModel.id);
     const naming = nameRenderer(syncModel);
     let expressionWarned = false;
-    // Folders of records that left scope stay where they are, and keep their names.
-    const stayingHere = mapped.filter((m) => m.kind === 'object_folder' && m.syncModelId === syncModel.id && m.resModel && m.resId !== null &&
-      !assigned.has(recordKey(m.resModel, m.resId)) && !deletedRecords.has(recordKey(m.resModel, m.resId))).map((m) => baseName(m.path));
-    const wanted = records.map((r) => {
-      const rendered = naming.render(r);
-      return { record: r, rendered, base: objectFolderName(r.displayName, rendered.name, r.id, rules) };
-    });
-    const names = new Map(assignSiblingNames(wanted.map((w) => {
-      const current = mapping.get(refs.objectFolder(w.record.model, w.record.id));
-      return { key: refs.objectFolder(w.record.model, w.record.id), base: w.base, current: current && current.syncModelId === syncModel.id ? baseName(current.path) : null };
-    }), stayingHere));
-
-    for (const { record, rendered } of wanted) {
-      const ref = refs.objectFolder(record.model, record.id);
-      const name = names.get(ref)!;
-      const path = joinCloudPath(modelPath, name);
-      const before = objectOps.length;
-      place(objectOps, { ref, parentRef: modelRef, name, path },
-        { kind: 'object_folder', syncModelId: syncModel.id, resModel: record.model, resId: record.id },
-        { defaultFolders: syncModel.defaultFolders, resModel: record.model, resId: record.id });
-      if (objectOps.length > before && rendered.warning && (!naming.syntaxError || !expressionWarned)) {
-        expressionWarned ||= naming.syntaxError !== null;
-        warnings.push({ syncModelId: syncModel.id, resModel: record.model, resId: record.id, message: rendered.warning });
+    // Records that nest (Enterprise Documents folders) go inside their parent's folder;
+    // the others, and those whose parent is not in scope, directly in the model folder.
+    // Parents come first, so a parent's place is planned before its children's.
+    const nested = nestFolders(records);
+    const groups = new Map<string, ErpRecord[]>();
+    for (const n of nested) {
+      const parentRef = n.parent === null ? modelRef : refs.objectFolder(n.record.model, n.parent);
+      groups.set(parentRef, [...(groups.get(parentRef) ?? []), n.record]);
+    }
+    const plannedPaths = new Map<string, string>([[modelRef, modelPath]]);
+    const placed: { record: ErpRecord; ref: string; path: string }[] = [];
+    const subfolderNames = new Map<string, string[]>(); // nested folders' names: a file beside them takes another
+    for (const [parentRef, siblings] of groups) {
+      const parentPlanned = plannedPaths.get(parentRef)!;
+      const parentNow = mapping.get(parentRef)?.path ?? parentPlanned;
+      // Folders of records that left scope stay where they are, and keep their names.
+      const stayingHere = mapped.filter((m) => m.kind === 'object_folder' && m.syncModelId === syncModel.id && m.resModel && m.resId !== null &&
+        !assigned.has(recordKey(m.resModel, m.resId)) && !deletedRecords.has(recordKey(m.resModel, m.resId)) && parentPath(m.path) === parentNow).map((m) => baseName(m.path));
+      const wanted = siblings.map((r) => {
+        const rendered = naming.render(r);
+        return { record: r, rendered, base: objectFolderName(r.displayName, rendered.name, r.id, rules) };
+      });
+      const names = new Map(assignSiblingNames(wanted.map((w) => {
+        const current = mapping.get(refs.objectFolder(w.record.model, w.record.id));
+        return { key: refs.objectFolder(w.record.model, w.record.id), base: w.base, current: current && current.syncModelId === syncModel.id ? baseName(current.path) : null };
+      }), stayingHere));
+      for (const { record, rendered } of wanted) {
+        const ref = refs.objectFolder(record.model, record.id);
+        const name = names.get(ref)!;
+        const path = joinCloudPath(parentPlanned, name);
+        plannedPaths.set(ref, path);
+        const before = objectOps.length;
+        place(objectOps, { ref, parentRef, name, path },
+          { kind: 'object_folder', syncModelId: syncModel.id, resModel: record.model, resId: record.id },
+          { defaultFolders: syncModel.defaultFolders, resModel: record.model, resId: record.id });
+        if (objectOps.length > before && rendered.warning && (!naming.syntaxError || !expressionWarned)) {
+          expressionWarned ||= naming.syntaxError !== null;
+          warnings.push({ syncModelId: syncModel.id, resModel: record.model, resId: record.id, message: rendered.warning });
+        }
+        placed.push({ record, ref, path });
+        if (parentRef !== modelRef) subfolderNames.set(parentRef, [...(subfolderNames.get(parentRef) ?? []), name]);
       }
+    }
 
+    for (const { record, ref, path } of placed) {
       const listed = input.attachments.get(recordKey(record.model, record.id)) ?? [];
       const binaries = listed.filter((a) => a.type === 'binary' && !a.isFolder).sort((a, b) => a.id - b.id);
-      const fileNames = dedupeSiblingNames(binaries.map((a) => clean(a.name) || `attachment-${a.id}`));
+      const fileNames = dedupeSiblingNames(binaries.map((a) => clean(a.name) || `attachment-${a.id}`), subfolderNames.get(ref) ?? []);
       binaries.forEach((attachment, j) => {
         const fileRef = refs.attachment(attachment.id);
         const base = { ref: fileRef, attachmentId: attachment.id, resModel: record.model, resId: record.id };
