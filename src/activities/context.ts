@@ -3,6 +3,7 @@
  * the one loop that executes a batch of queued operations with bounded concurrency.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { documentsSyncModel } from '../domain/documents.js';
 import type { Client } from '@temporalio/client';
 import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { CloudPort } from '../cloud/port.js';
@@ -281,10 +282,12 @@ export function createContext(deps: ActivityDeps) {
     })));
   }
 
+  /** The sync models to run, in priority order; with Enterprise Documents (no sync model to configure) last. */
   async function activeSyncModels(): Promise<SyncModel[]> {
-    return deps.db.select().from(syncModels)
+    const stored = await deps.db.select().from(syncModels)
       .where(and(eq(syncModels.active, true), isNull(syncModels.deletedAt), isNull(syncModels.invalidReason)))
       .orderBy(asc(syncModels.sequence), asc(syncModels.id));
+    return (await deps.erp.documents?.()) ? [...stored, documentsSyncModel()] : stored;
   }
 
   return {

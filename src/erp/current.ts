@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/index.js';
 import { erpConnection } from '../db/schema.js';
+import type { DocumentsShape } from '../domain/documents.js';
 import type { DomainTerm, ErpAttachment, ErpRecord } from '../domain/types.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { BuiltinErp } from './builtin/store.js';
@@ -61,4 +62,8 @@ export class CurrentErp implements ErpPort {
   async updateAttachment(id: number, values: Parameters<ErpPort['updateAttachment']>[1]): Promise<ErpAttachment | null> { return (await this.current()).updateAttachment(id, values); }
   async unlinkAttachment(id: number): Promise<void> { return (await this.current()).unlinkAttachment(id); }
   async relinkAttachment(id: number, url: string): Promise<void> { return (await this.current()).relinkAttachment(id, url); }
+  async documents(): Promise<{ shape: DocumentsShape } | null> {
+    const erp = await this.current();
+    return erp.documents ? erp.documents() : null;
+  }
 }

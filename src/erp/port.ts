@@ -1,3 +1,4 @@
+import type { DocumentsShape } from '../domain/documents.js';
 import type { Readable } from 'node:stream';
 import type { DomainTerm, ErpAttachment, ErpRecord } from '../domain/types.js';
 
@@ -52,6 +53,13 @@ export interface ErpPort {
   unlinkAttachment(id: number): Promise<void>;
   /** Points a URL attachment at its file's new link (path-based links move with folders). */
   relinkAttachment(id: number, url: string): Promise<void>;
+  /**
+   * Enterprise Documents (src/domain/documents.ts): whether this ERP has them, and in which
+   * shape. When it does, the virtual model `documents.folder` works in every method above
+   * (its records the folders, nested by `parentId`; their attachments the documents' files).
+   * Absent on ERPs without them (the builtin store).
+   */
+  documents?(): Promise<{ shape: DocumentsShape } | null>;
 }
 
 export class ErpError extends Error {

@@ -67,11 +67,42 @@ export function backwardActivities(ctx: ActivityContext) {
       const modelMark = (etag: string | null | undefined, here: MappingRow[]) =>
         etag ? `${etag}#${createHash('sha1').update(here.map((o) => o.ref).sort().join('\n')).digest('hex').slice(0, 16)}` : null;
       const allScannedBefore = (os: MappingRow[]) => os.every((o) => o.scanEtag !== null);
+      const kidsOf = (folderPath: string) => objects.filter((o) => parentOf(o.path) === folderPath);
+      const entryOf = (o: MappingRow, listed: CloudItem[]) => listed.find((c) => c.type === 'folder' && ((o.fileId && c.fileId === o.fileId) || c.path === o.path)) ?? null;
+      /**
+       * An object folder, found as `entry` in its parent's listing: listed when its ETag
+       * changed, and its nested object folders (Enterprise Documents) looked at in turn. Those
+       * are the service's folders, never linked as attachments. On plain WebDAV a change deep
+       * down leaves the ETags above it alone, so a folder with nested ones is listed every time.
+       */
+      const scanObject = async (o: MappingRow, entry: CloudItem): Promise<void> => {
+        const kids = kidsOf(o.path);
+        const changed = !(entry.etag !== null && entry.etag === o.scanEtag);
+        if (!changed && (kids.length === 0 || propagates)) return;
+        listings++;
+        const inside = await cloud.list(entry.path);
+        if (!inside) { missing.push({ path: o.path }); return; }
+        const kidEntries = kids.map((k) => [k, entryOf(k, inside.children)] as const);
+        // A nested folder gone on a server without file ids: renamed, or deleted? The direct
+        // sync tells (it finds it by its contents or makes it again); until then this folder's
+        // subfolders are not linked, nor its links unlinked.
+        const unsure = kidEntries.some(([k, e]) => !e && !k.fileId);
+        const managed = new Set(kidEntries.flatMap(([, e]) => (e ? [e.path] : [])));
+        if (changed && !unsure) {
+          scanned.push({ resModel: o.resModel!, resId: o.resId!, path: o.path, children: inside.children.filter((c) => !managed.has(c.path)) });
+          scanEtags.push([o.ref, inside.self.etag]);
+        }
+        for (const [k, e] of kidEntries) {
+          if (e) await scanObject(k, e);
+          else if (k.fileId) missing.push({ path: k.path }); // its id is nowhere in its parent: deleted (or moved out of the tree)
+        }
+      };
       for (const modelRow of modelRows) {
-        const here = objects.filter((o) => parentOf(o.path) === modelRow.path);
+        const here = kidsOf(modelRow.path);
+        const below = objects.filter((o) => o.path.startsWith(modelRow.path + '/'));
         if (here.length === 0) continue;
         const seen = rootListing?.children.find((c) => c.type === 'folder' && ((modelRow.fileId && c.fileId === modelRow.fileId) || c.path === modelRow.path));
-        if (rootListing && seen && modelMark(seen.etag, here) !== null && modelMark(seen.etag, here) === modelRow.scanEtag && allScannedBefore(here)) continue; // nothing changed below it
+        if (rootListing && seen && modelMark(seen.etag, below) !== null && modelMark(seen.etag, below) === modelRow.scanEtag && allScannedBefore(below)) continue; // nothing changed below it
         listings++;
         const listing = await cloud.list(modelRow.path);
         if (!listing) {
@@ -80,19 +111,13 @@ export function backwardActivities(ctx: ActivityContext) {
         }
         const missingBefore = missing.length;
         for (const o of here) {
-          const entry = listing.children.find((c) => c.type === 'folder' && ((o.fileId && c.fileId === o.fileId) || c.path === o.path));
+          const entry = entryOf(o, listing.children);
           if (!entry) { missing.push({ path: o.path }); continue; }
-          // Unchanged ETag: nothing was added, renamed or removed directly inside.
-          if (entry.etag !== null && entry.etag === o.scanEtag) continue;
-          listings++;
-          const inside = await cloud.list(entry.path);
-          if (!inside) { missing.push({ path: o.path }); continue; }
-          scanned.push({ resModel: o.resModel!, resId: o.resId!, path: o.path, children: inside.children });
-          scanEtags.push([o.ref, inside.self.etag]);
+          await scanObject(o, entry);
         }
         // The model folder's ETag as the root listing saw it (before its inside was read):
         // a change made meanwhile shows as a new ETag next time. Not when a folder went missing.
-        if (seen && missing.length === missingBefore) scanEtags.push([modelRow.ref, modelMark(seen.etag, here)]);
+        if (seen && missing.length === missingBefore) scanEtags.push([modelRow.ref, modelMark(seen.etag, below)]);
       }
       // Tracked items of a record whose object folder the mapping no longer has: gone with it.
       const objectPaths = new Set(objects.map((o) => o.path));

@@ -91,25 +91,45 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
   for (const m of models) await apply(m, foundModels.get(m.ref) ?? null);
 
   rows = await mapping.folders();
+  const objectFolders = (r: MappingRow) => r.kind === 'object_folder';
+  const hasNested = (folder: MappingRow, all: MappingRow[]) => all.some((r) => objectFolders(r) && r.path.startsWith(folder.path + '/') && parentOf(r.path) !== folder.path);
+  /**
+   * Lists a managed folder and finds the object folders recorded in it; then, inside each
+   * of those that holds nested object folders (Enterprise Documents), the same. On plain
+   * WebDAV a change deep down does not change the ETags above it, so a folder with nested
+   * ones is listed every time; where ETags propagate, only when its ETag changed.
+   */
+  const discoverInside = async (folder: MappingRow): Promise<void> => {
+    const listing = await list(folder.path);
+    if (!listing) {
+      await apply(folder, null);
+      return;
+    }
+    const kids = (await mapping.folders()).filter((r) => objectFolders(r) && parentOf(r.path) === folder.path);
+    const found = await locate(kids, listing.children, mapping, list);
+    for (const o of kids) await apply(o, found.get(o.ref) ?? null);
+    for (const o of kids) {
+      const f = found.get(o.ref);
+      if (f) await mapping.setEtag(o.ref, f.etag);
+    }
+    await mapping.setEtag(folder.ref, listing.self.etag);
+    const now = await mapping.folders();
+    for (const o of kids) {
+      const f = found.get(o.ref);
+      const row = now.find((r) => r.ref === o.ref);
+      if (!f || !row || !now.some((r) => objectFolders(r) && parentOf(r.path) === row.path)) continue;
+      if (opts.etagPropagation && f.etag !== null && f.etag === o.etag) continue; // (o: as recorded before this listing)
+      await discoverInside(row);
+    }
+  };
   for (const m of models) {
     const seen = foundModels.get(m.ref);
     const row = rows.find((r) => r.ref === m.ref);
     if (!seen || !row) continue;
-    // Unchanged ETag: nothing was added, renamed or removed directly inside it.
-    if (seen.etag !== null && seen.etag === m.etag) continue;
-    const listing = await list(row.path);
-    if (!listing) {
-      await apply(row, null);
-      continue;
-    }
-    const objects = rows.filter((r) => r.kind === 'object_folder' && parentOf(r.path) === row.path);
-    const foundObjects = await locate(objects, listing.children, mapping, list);
-    for (const o of objects) await apply(o, foundObjects.get(o.ref) ?? null);
-    for (const o of objects) {
-      const f = foundObjects.get(o.ref);
-      if (f) await mapping.setEtag(o.ref, f.etag);
-    }
-    await mapping.setEtag(row.ref, listing.self.etag);
+    // Unchanged ETag: nothing was added, renamed or removed directly inside it (and, where
+    // ETags propagate, nowhere below it).
+    if (seen.etag !== null && seen.etag === m.etag && (opts.etagPropagation || !hasNested(row, rows))) continue;
+    await discoverInside(row);
   }
   await mapping.setEtag(root.ref, rootListing.self.etag);
   return findings;

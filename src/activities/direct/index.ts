@@ -8,7 +8,7 @@ import { eq, sql } from 'drizzle-orm';
 import { CloudError, HandedOver, type CloudItem, type CloudPort } from '../../cloud/port.js';
 import { getSettings } from '../../db/repos/connection.js';
 import type { LogEntry } from '../../db/repos/logs.js';
-import { toMappedItem } from '../../db/repos/mapping.js';
+import { toMappedItem, type MappingRow } from '../../db/repos/mapping.js';
 import type { OperationRow } from '../../db/repos/operations.js';
 import { settings as settingsTable } from '../../db/schema.js';
 import { joinCloudPath, sanitizeName } from '../../domain/naming.js';
@@ -48,9 +48,7 @@ export function directActivities(ctx: ActivityContext) {
   async function remakeParents(ref: string | null, scope: { log(entry: Omit<LogEntry, 'direction' | 'runId'>): void }): Promise<boolean> {
     if (ref === null) return false;
     const chain = [];
-    for (let row = await mapping.get(ref); row; row = row.kind === 'root' ? null : await mapping.get(row.kind === 'object_folder' ? `model:${row.syncModelId}` : 'root')) {
-      chain.unshift(row);
-    }
+    for (let row = await mapping.get(ref); row; row = row.kind === 'root' ? null : await parentRow(row)) chain.unshift(row);
     if (chain.length === 0) return false;
     const { cloud } = await ctx.requireCloud();
     for (const row of chain) {
@@ -66,6 +64,14 @@ export function directActivities(ctx: ActivityContext) {
       scope.log({ level: 'warning', path: row.path, model: row.resModel, recordId: row.resId, message: `${row.path} was gone from the cloud (deleted after the plan): made it again` });
     }
     return true;
+  }
+
+  /** The managed folder a managed folder is in: the root, its model folder, or (Documents) its parent folder. */
+  async function parentRow(row: MappingRow): Promise<MappingRow | null> {
+    if (row.kind === 'model_folder') return mapping.get('root');
+    const up = row.path.slice(0, row.path.lastIndexOf('/')) || '/';
+    const inFolder = (await mapping.folders()).find((r) => r.path === up && (r.kind === 'object_folder' || r.kind === 'model_folder'));
+    return inFolder ?? mapping.get(`model:${row.syncModelId}`);
   }
 
   /** Where a ref's parent is now; an operation waits (retryable) until its parent exists. */
@@ -163,10 +169,15 @@ export function directActivities(ctx: ActivityContext) {
       const { cloud } = await ctx.requireCloud();
       const ops = await ctx.claimBatch(input.ids);
       const scope = ctx.batchScope('direct', input.lease);
-      // Level by level (root, model folders, object folders): a parent always exists
-      // before its children, and siblings are made side by side.
-      for (const level of ['root', 'model_folder', 'object_folder'] as const) {
-        const here = ops.filter((op) => payloadOf<CreateFolderOp>(op).target.kind === level);
+      // Level by level (root, model folders, object folders, and nested object folders
+      // (Documents) by depth): a parent always exists before its children, and siblings
+      // are made side by side.
+      const levelOf = (op: OperationRow) => {
+        const p = payloadOf<CreateFolderOp>(op);
+        return p.target.kind === 'root' ? 0 : p.target.kind === 'model_folder' ? 1 : 1 + p.path.split('/').length;
+      };
+      for (const level of [...new Set(ops.map(levelOf))].sort((a, b) => a - b)) {
+        const here = ops.filter((op) => levelOf(op) === level);
         await ctx.eachLimited(here, ctx.concurrency, scope, async (op) => {
           try {
             const p = payloadOf<CreateFolderOp>(op);
