@@ -32,10 +32,10 @@ export const OPERATIONS: Ops = {
   '/api/connection/confirm': { post: { summary: '"Login and Confirm": checks credentials and rights under the root, creates the root, detects capabilities' } },
   '/api/connection/reset': { post: { summary: 'Irreversible reset: stops sync, erases the cloud-item mapping; links already made keep working' } },
   '/api/erp': {
-    get: { summary: 'Which ERP is synced: the builtin store, or an Odoo (the API key is never returned)' },
+    get: { summary: 'Which ERP is synced: the builtin store, or an Odoo (the API key is never returned), and whether its Enterprise Documents are mirrored under "Odoo Docs"' },
     put: { summary: 'The builtin store, or an Odoo (url, database, username, apiKey): saved as draft', body: s.erpBody },
   },
-  '/api/erp/confirm': { post: { summary: 'Checks the Odoo: reachable, its version and protocol, the login, the right to read attachments' } },
+  '/api/erp/confirm': { post: { summary: 'Checks the Odoo: reachable, its version and protocol, the login, the right to read attachments, the Documents app' } },
   '/api/sync-models': {
     get: { summary: 'Sync models in priority order' },
     post: { summary: 'Create a sync model', body: s.syncModelBody, status: 201 },

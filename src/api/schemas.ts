@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { parseDomain, DomainError } from '../domain/domains.js';
 import { compileNameExpression, NameExpressionError } from '../domain/nameExpressions.js';
+import { DOCUMENTS_FOLDER_NAME, DOCUMENTS_ODOO_MODELS } from '../domain/documents.js';
 import { sanitizeName } from '../domain/naming.js';
 import type { DefaultFolder } from '../domain/types.js';
 
 /** One schema per body: validation and TypeScript types come from the same place. */
 
 /** The model folder Enterprise Documents are mirrored to (the manual, "Solutions for Enterprise Documents"). */
-export const RESERVED_FOLDER = 'Odoo Docs';
+export const RESERVED_FOLDER = DOCUMENTS_FOLDER_NAME;
 
 export const modelName = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'must be an Odoo model name such as res.partner');
 
@@ -60,7 +61,8 @@ const nameExpressionSchema = z.string().max(1000).nullable().superRefine((value,
 });
 
 const syncModelFields = {
-  model: modelName,
+  // The manual: for Documents "you shouldn't create a model to sync"; they are mirrored on their own.
+  model: modelName.refine((m) => !DOCUMENTS_ODOO_MODELS.includes(m), `Enterprise Documents are synced on their own, under "${DOCUMENTS_FOLDER_NAME}", with no sync model: choose another model`),
   folderName: z.string().trim().min(1, 'must not be empty').max(200).refine((s) => !!sanitizeName(s), 'must keep at least one character that is allowed in a folder name')
     // The manual: Enterprise Documents are mirrored under "Odoo / Odoo Docs", "therefore the name 'Odoo Docs' shouldn't be used, in any Model to sync".
     .refine((s) => sanitizeName(s).toLowerCase() !== RESERVED_FOLDER.toLowerCase(), `"${RESERVED_FOLDER}" is reserved for Odoo's Enterprise Documents; choose another folder name`),

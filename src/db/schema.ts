@@ -61,6 +61,8 @@ export const erpConnection = pgTable('erp_connection', {
   /** What the confirm step found: server version and protocol (`17.0`, `jsonrpc`). */
   serverVersion: text('server_version'),
   protocol: text('protocol'),
+  /** Enterprise Documents as the confirm step found them: `folders` (16/17), `documents` (18+), or none. */
+  documents: text('documents', { enum: ['folders', 'documents'] }),
   confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
   ...timestamps,
 });

@@ -4,7 +4,7 @@
  * answers (test/fixtures/odoo), each failure with its own code.
  */
 import { createHarness, type Harness } from '../support/harness.js';
-import { exchange, path, replayServer, rpc } from '../support/odooReplay.js';
+import { exchange, path, recorded, replayServer, rpc } from '../support/odooReplay.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,6 +15,8 @@ afterAll(async () => h?.close());
 const odoo = (url: string, over: Record<string, unknown> = {}) => ({ kind: 'odoo', url, database: 'odootest', username: 'admin', apiKey: 'secret-api-key-123', ...over });
 const ok = (result: unknown) => (req: { path: string; body: any }) => (req.path === '/jsonrpc' && req.body?.params?.method === 'execute_kw'
   ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: req.body.id, result }) } : null);
+/** The recorded Odoo 17 is Community: asked about documents.document, it answers as for any model it lacks. */
+const noDocuments = (req: { path: string; body: any }) => (req.body?.params?.args?.[3] === 'documents.document' ? recorded(exchange('07_errors.json', 'non-existent model'), req.body.id) : null);
 const odoo17 = [
   path('/web/version', exchange('09_http_version_endpoints.json', 'GET /web/version')),
   rpc('common', 'version', exchange('01_common.json', 'common.version')),
@@ -37,7 +39,7 @@ test('the builtin store by default; bad bodies are refused by field and change n
 });
 
 test('an Odoo is saved as draft with its key sealed, never shown; confirm finds version and protocol', async () => {
-  const srv = await replayServer([...odoo17, rpc('common', 'authenticate', exchange('01_common.json', 'common.authenticate with API key')), ok(0)]);
+  const srv = await replayServer([...odoo17, rpc('common', 'authenticate', exchange('01_common.json', 'common.authenticate with API key')), noDocuments, ok(0)]);
   try {
     const put = await h.api.call('PUT', '/api/erp', odoo(srv.url + '/'));
     expect(put.json).toMatchObject({ kind: 'odoo', url: srv.url, database: 'odootest', username: 'admin', state: 'draft', inUse: null });
@@ -46,9 +48,11 @@ test('an Odoo is saved as draft with its key sealed, never shown; confirm finds 
     expect(row!.api_key_sealed).not.toContain('secret-api-key-123');
     const confirmed = await h.api.call('POST', '/api/erp/confirm');
     expect(confirmed.status).toBe(200);
-    expect(confirmed.json).toMatchObject({ state: 'confirmed', inUse: 'odoo', version: '17.0', protocol: 'jsonrpc', confirmedAt: expect.any(String), lastError: null });
+    // No Documents app on it: nothing is mirrored under "Odoo Docs".
+    expect(confirmed.json).toMatchObject({ state: 'confirmed', inUse: 'odoo', version: '17.0', protocol: 'jsonrpc', confirmedAt: expect.any(String), lastError: null, documents: null });
     expect(JSON.stringify((await h.api.call('GET', '/api/erp')).json)).not.toContain('secret-api-key-123');
-    expect(srv.seen).toEqual(['GET /web/version', 'POST /jsonrpc common.version', 'POST /jsonrpc common.authenticate', 'POST /jsonrpc object.execute_kw']);
+    // The login, the rights on attachments, whether it has Documents.
+    expect(srv.seen).toEqual(['GET /web/version', 'POST /jsonrpc common.version', 'POST /jsonrpc common.authenticate', 'POST /jsonrpc object.execute_kw', 'POST /jsonrpc object.execute_kw']);
   } finally {
     await srv.close();
   }

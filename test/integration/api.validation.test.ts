@@ -71,6 +71,12 @@ describe('invalid values are 422 naming each field', () => {
     expect(res.json.error.details.fields.folderName).toMatch(/"Odoo Docs" is reserved for Odoo's Enterprise Documents/);
     expect(await count('sync_models')).toBe(0);
   });
+  test.each(['documents.document', 'documents.folder'])('sync models: %s is refused, Enterprise Documents are mirrored on their own', async (model) => {
+    const res = await h.api.call('POST', '/api/sync-models', { model, folderName: 'Docs' });
+    expectError(res, 422, 'invalid_fields');
+    expect(res.json.error.details.fields.model).toMatch(/Enterprise Documents are synced on their own, under "Odoo Docs"/);
+    expect(await count('sync_models')).toBe(0);
+  });
   test('sync models: child_of is Odoo\'s to evaluate; on the builtin store the model is saved marked invalid, saying why', async () => {
     const res = await h.api.call('POST', '/api/sync-models', { model: 'res.partner', folderName: 'Hierarchy', domain: [['parent_id', 'child_of', 1]] });
     expect(res.status).toBe(201);

@@ -99,6 +99,11 @@ export interface EmulatorOptions {
   now?: () => Date;
   /** What the emulator calls itself in web.base.url (default: its own URL). */
   baseUrl?: string;
+  /**
+   * The Enterprise Documents app installed (default: not): documents.folder and
+   * documents.document on 16/17, folders as documents of type `folder` from 18 on.
+   */
+  documents?: boolean;
 }
 
 export interface OdooEmulator {
@@ -288,7 +293,7 @@ const logAccess = (): Record<string, Field> => ({
 });
 const displayNameField = (model: string): Field => ({
   type: 'char', string: 'Display Name', readonly: true, store: false, searchable: (v) => v >= 18,
-  compute: (env, row) => MODELS[model]!.displayName(env, row),
+  compute: (env, row) => env.state.models[model]!.displayName(env, row),
 });
 
 function partnerDisplayName(env: Env, row: Row): string {
@@ -374,7 +379,7 @@ const MODELS: Record<string, ModelSpec> = {
       res_name: {
         type: 'char', string: 'Resource Name', readonly: true, store: false,
         compute: (env, row) => {
-          const spec = typeof row.res_model === 'string' ? MODELS[row.res_model] : undefined;
+          const spec = typeof row.res_model === 'string' ? env.state.models[row.res_model] : undefined;
           const target = spec && typeof row.res_id === 'number' ? env.state.get(spec.name, row.res_id) : undefined;
           return spec && target ? spec.displayName(env, target) : false;
         },
@@ -458,6 +463,60 @@ const MODELS: Record<string, ModelSpec> = {
   },
 };
 
+// Enterprise Documents (option `documents`). Not recorded (Documents is Odoo Enterprise):
+// written from the models' fields as Odoo documents them, and guessed where it says so.
+const documentFields = (folderRelation: string, types: [string, string][]): Record<string, Field> => ({
+  name: { type: 'char', string: 'Name' },
+  folder_id: { type: 'many2one', relation: folderRelation, string: 'Folder' },
+  attachment_id: { type: 'many2one', relation: 'ir.attachment', string: 'Attachment' },
+  type: { type: 'selection', string: 'Type', selection: types },
+  url: { type: 'char', string: 'URL' },
+  active: { type: 'boolean', string: 'Active' },
+  id: ID,
+  display_name: displayNameField('documents.document'),
+  ...logAccess(),
+});
+const DOCUMENTS_17: Record<string, ModelSpec> = {
+  'documents.folder': {
+    name: 'documents.folder', description: 'Documents Workspace', order: 'sequence, id', recNames: ['name'], writeMissingIsError: true,
+    // Guess: Odoo 17 shows a subfolder as "Parent / Child"; the service reads `name` anyway.
+    displayName: (env, row) => {
+      const parent = env.state.get('documents.folder', row.parent_folder_id as number);
+      return parent ? `${env.state.models['documents.folder']!.displayName(env, parent)} / ${row.name}` : String(row.name ?? '');
+    },
+    defaults: () => ({ active: true, sequence: 10 }),
+    fields: {
+      name: { type: 'char', string: 'Name', required: true },
+      parent_folder_id: { type: 'many2one', relation: 'documents.folder', string: 'Parent Workspace' },
+      sequence: { type: 'integer', string: 'Sequence' },
+      active: { type: 'boolean', string: 'Active' },
+      id: ID,
+      display_name: displayNameField('documents.folder'),
+      ...logAccess(),
+    },
+  },
+  'documents.document': {
+    name: 'documents.document', description: 'Document', order: 'id desc', recNames: ['name'], writeMissingIsError: true,
+    displayName: (_env, row) => String(row.name ?? ''),
+    defaults: () => ({ active: true, type: 'empty', url: false, attachment_id: false }),
+    fields: { ...documentFields('documents.folder', [['url', 'URL'], ['binary', 'File'], ['empty', 'Request']]), folder_id: { type: 'many2one', relation: 'documents.folder', string: 'Workspace', required: true } },
+  },
+};
+/** Odoo 18 on: no documents.folder; a folder is a document of type `folder`, `folder_id` its parent. */
+const DOCUMENTS_18: Record<string, ModelSpec> = {
+  'documents.document': {
+    ...DOCUMENTS_17['documents.document']!,
+    fields: documentFields('documents.document', [['url', 'URL'], ['binary', 'File'], ['folder', 'Folder']]),
+    defaults: () => ({ active: true, type: 'binary', url: false, attachment_id: false }),
+  },
+};
+
+/** The models an emulated Odoo has: the base ones, and Documents in the version's shape when installed. */
+function modelsFor(version: OdooVersion, documents: boolean): Record<string, ModelSpec> {
+  if (!documents) return MODELS;
+  return { ...MODELS, ...(version >= 18 ? DOCUMENTS_18 : DOCUMENTS_17) };
+}
+
 const VERSIONS: Record<OdooVersion, { serie: string; info: [number, number, number, string, number, string] }> = {
   16: { serie: '16.0', info: [16, 0, 0, 'final', 0, ''] },
   17: { serie: '17.0', info: [17, 0, 0, 'final', 0, ''] },
@@ -485,8 +544,11 @@ export class EmulatorState {
   readonly requests: string[] = [];
   nextMessageId = 1;
 
-  constructor(readonly version: OdooVersion, readonly database: string, public now: () => Date) {
-    for (const model of Object.keys(MODELS)) this.tables.set(model, new Map());
+  readonly models: Record<string, ModelSpec>;
+
+  constructor(readonly version: OdooVersion, readonly database: string, public now: () => Date, documents = false) {
+    this.models = modelsFor(version, documents);
+    for (const model of Object.keys(this.models)) this.tables.set(model, new Map());
   }
 
   table(model: string): Map<number, Row> {
@@ -575,7 +637,7 @@ class Env {
 
   userName(): string {
     const row = this.state.get('res.users', this.uid);
-    return row ? MODELS['res.users']!.displayName(this, row) : String(this.uid);
+    return row ? this.state.models['res.users']!.displayName(this, row) : String(this.uid);
   }
 
   /** A field's value in storage form (computed fields computed). */
@@ -585,7 +647,7 @@ class Env {
     if (field.compute) return field.compute(this, row);
     if (field.type === 'one2many') {
       if (!field.inverse) return Array.isArray(row[fname]) ? row[fname] : [];
-      const comodel = MODELS[field.relation!]!;
+      const comodel = this.state.models[field.relation!]!;
       const children = [...this.state.table(comodel.name).values()].filter((r) => r[field.inverse!] === row.id && this.visible(comodel, r));
       return this.sortRows(comodel, children, comodel.order).map((r) => r.id);
     }
@@ -601,7 +663,7 @@ class Env {
       case 'many2one': {
         if (typeof v !== 'number') return false;
         if (!load) return v;
-        const comodel = MODELS[field.relation!];
+        const comodel = this.state.models[field.relation!];
         const target = comodel ? this.state.get(comodel.name, v) : undefined;
         return [v, comodel && target ? comodel.displayName(this.withContext({ show_address: false }), target) : ''];
       }
@@ -636,7 +698,7 @@ class Env {
       const field = spec.fields[fname]!;
       const v = this.raw(spec, row, fname);
       if (field.type === 'many2one' && typeof v === 'number') {
-        const comodel = MODELS[field.relation!];
+        const comodel = this.state.models[field.relation!];
         const target = comodel ? this.state.get(comodel.name, v) : undefined;
         return comodel && target ? comodel.displayName(this, target) : v;
       }
@@ -725,7 +787,7 @@ function rewriteLeaf(env: Env, spec: ModelSpec, path: string, op: string, value:
     field = model.fields[seg];
     if (!field) throw valueError(`Invalid field ${model.name}.${seg} in leaf ${leafRepr([segments.slice(i).join('.'), op, value])}`);
     if (i < segments.length - 1) {
-      const comodel = field.relation ? MODELS[field.relation] : undefined;
+      const comodel = field.relation ? env.state.models[field.relation] : undefined;
       if (!comodel) {
         if (field.relation) throw notImplemented(`the emulator has no model ${field.relation} to follow ${path}`);
         throw valueError(`Invalid field ${model.name}.${seg} in leaf ${leafRepr([segments.slice(i).join('.'), op, value])}`);
@@ -750,8 +812,8 @@ function rewriteLeaf(env: Env, spec: ModelSpec, path: string, op: string, value:
   // A relational field compared to a name: Odoo name-searches the comodel.
   const relational = field.type === 'many2one' || field.type === 'one2many';
   const named = typeof value === 'string' || (Array.isArray(value) && value.some((v) => typeof v === 'string'));
-  if (relational && named && MODELS[field.relation!]) {
-    const recName = MODELS[field.relation!]!.recNames[0]!;
+  if (relational && named && env.state.models[field.relation!]) {
+    const recName = env.state.models[field.relation!]!.recNames[0]!;
     return [[`${path}.${recName}`, op, value]];
   }
   return [[path, op, value]];
@@ -775,7 +837,7 @@ function fieldReader(env: Env, spec: ModelSpec, row: Row) {
           values.push(...(Array.isArray(v) && field.type === 'one2many' ? v : [field.type === 'datetime' && typeof v === 'string' ? normalizeDatetime(v) ?? v : v]));
           continue;
         }
-        const comodel = MODELS[field.relation!]!;
+        const comodel = env.state.models[field.relation!]!;
         const ids = Array.isArray(v) ? (v as number[]) : typeof v === 'number' ? [v] : [];
         for (const id of ids) {
           const target = env.state.get(comodel.name, id);
@@ -922,7 +984,7 @@ class Orm {
         if (value === false || value === 0) return false;
         const id = Array.isArray(value) ? value[0] : value;
         if (typeof id !== 'number') throw valueError(`Wrong value for ${this.spec.name}.${fname}: ${pyRepr(value)}`);
-        if (MODELS[field.relation!] && !this.state.get(field.relation!, id)) throw missingRecords(field.relation!, [id], this.env.uid);
+        if (this.state.models[field.relation!] && !this.state.get(field.relation!, id)) throw missingRecords(field.relation!, [id], this.env.uid);
         return id;
       }
       case 'selection':
@@ -978,6 +1040,7 @@ class Orm {
       if (this.spec.name === 'sale.order' && (!vals.name || vals.name === 'New')) {
         vals.name = `S${String(this.state.rows('sale.order').reduce((n, r) => Math.max(n, Number(String(r.name).slice(1)) || 0), 0) + 1).padStart(5, '0')}`;
       }
+      if (this.spec.name === 'documents.document') vals = documentCreateValues(this.state, vals);
       if (this.spec.name === 'res.partner' && !vals.name && (vals.type ?? 'contact') === 'contact' && !vals.parent_id) {
         throw validationError('Contacts require a name');
       }
@@ -990,6 +1053,7 @@ class Orm {
       this.state.table(this.spec.name).set(row.id, row);
       if (this.spec.name === 'ir.attachment' && content) this.state.setContent(row, content);
       if (this.spec.name === 'res.partner') recomputePartners(this.state);
+      if (this.spec.name === 'documents.document') adoptDocumentAttachment(this.state, row);
       ids.push(row.id);
     }
     return ids;
@@ -1022,7 +1086,7 @@ class Orm {
     }
     const idSet = new Set(rows.map((r) => r.id));
     // Foreign keys: a required many2one (ondelete restrict) pointing here refuses the delete.
-    for (const other of Object.values(MODELS)) {
+    for (const other of Object.values(this.state.models)) {
       for (const [fname, field] of Object.entries(other.fields)) {
         if (field.type !== 'many2one' || field.relation !== this.spec.name || field.compute) continue;
         const referencing = [...this.state.table(other.name).values()].find((r) => idSet.has(r[fname] as number) && !(other === this.spec && idSet.has(r.id)));
@@ -1032,7 +1096,7 @@ class Orm {
         }
       }
     }
-    for (const other of Object.values(MODELS)) {
+    for (const other of Object.values(this.state.models)) {
       for (const [fname, field] of Object.entries(other.fields)) {
         if (field.type !== 'many2one' || field.relation !== this.spec.name || field.compute) continue;
         for (const r of this.state.table(other.name).values()) if (idSet.has(r[fname] as number)) r[fname] = false; // ondelete set null
@@ -1100,7 +1164,7 @@ class Orm {
     if (rows.length !== 1) throw valueError(`Expected singleton: ${recordsetRepr(this.spec.name, rows.map((r) => r.id))}`);
     this.checkAccess('read', [rows[0]!.id]);
     const record = rows[0]!;
-    const attachments = new Orm(this.env, MODELS['ir.attachment']!);
+    const attachments = new Orm(this.env, this.env.state.models['ir.attachment']!);
     const pending = attachments.existing(kw.attachment_ids ?? []).filter((a) => a.res_model === 'mail.compose.message' && a.create_uid === this.env.uid);
     if (pending.length) attachments.write(pending.map((a) => a.id), { res_model: this.spec.name, res_id: record.id });
     for (const pair of Array.isArray(kw.attachments) ? kw.attachments : []) {
@@ -1237,7 +1301,7 @@ function checkMethodName(model: string, method: string): void {
 
 /** Runs a bound call; JSON-RPC and JSON-2 differ only in how arguments arrive and results leave. */
 function runMethod(env: Env, model: string, method: string, ids: unknown, a: Record<string, unknown>): unknown {
-  const spec = MODELS[model]!;
+  const spec = env.state.models[model]!;
   const orm = new Orm(env, spec);
   switch (method) {
     case 'search': {
@@ -1292,7 +1356,7 @@ function callKw(env: Env, model: string, method: string, args: unknown, kwargs: 
 /** JSON-2: every argument named, ids and context beside them; records come back as ids. */
 function callJson2(env: Env, model: string, method: string, body: Record<string, unknown>): unknown {
   const { ids = [], context = {}, ...kwargs } = body;
-  const spec = MODELS[model];
+  const spec = env.state.models[model];
   if (!spec) throw werkzeug(404, 'NotFound', `the model ${pyRepr(model)} does not exist`);
   checkMethodName(model, method);
   const callEnv = env.withContext(context && typeof context === 'object' ? (context as Ctx) : {});
@@ -1381,7 +1445,7 @@ function dispatchService(state: EmulatorState, service: string, method: string, 
     if (!checkCredentials(state, uid, secret)) throw accessDenied();
     if (typeof model !== 'string' || typeof name !== 'string') throw pyMissing(method, ['obj', 'method'].slice(typeof model === 'string' ? 1 : 0));
     checkMethodName(model, name);
-    if (!MODELS[model]) throw userError(`Object ${model} doesn't exist`);
+    if (!state.models[model]) throw userError(`Object ${model} doesn't exist`);
     const env = new Env(state, uid);
     if (method === 'execute') return callKw(env, model, name, rest, {});
     if (rest.length < 1) throw pyMissing('execute_kw', ['args']);
@@ -1552,7 +1616,7 @@ class Server {
       const model = String(p.model);
       const method = String(p.method);
       checkMethodName(model, method);
-      if (!MODELS[model]) throw new OdooFault('builtins.KeyError', model, 500, [model]);
+      if (!this.state.models[model]) throw new OdooFault('builtins.KeyError', model, 500, [model]);
       return callKw(new Env(this.state, uid), model, method, p.args, p.kwargs);
     });
   }
@@ -1735,12 +1799,30 @@ function seed(state: EmulatorState, kind: 'recorded' | 'none', users: EmulatorUs
   recomputePartners(state);
 }
 
+/**
+ * documents.document create: the type follows what the document holds (a file, a link,
+ * or, from 18 on, nothing for a folder), as Odoo computes it. Guessed from Odoo's source,
+ * not recorded.
+ */
+function documentCreateValues(state: EmulatorState, vals: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...vals };
+  if (out.type === 'folder' && state.version < 18) throw valueError(`Wrong value for documents.document.type: 'folder'`);
+  if (out.type !== 'folder') out.type = out.attachment_id ? 'binary' : out.url ? 'url' : state.version >= 18 ? 'binary' : 'empty';
+  return out;
+}
+
+/** A document's new attachment becomes the document's (res_model/res_id), as Odoo does for uploads. */
+function adoptDocumentAttachment(state: EmulatorState, row: Row): void {
+  const att = typeof row.attachment_id === 'number' ? state.get('ir.attachment', row.attachment_id) : undefined;
+  if (att && (att.res_model === false || att.res_model === 'documents.document')) Object.assign(att, { res_model: 'documents.document', res_id: row.id });
+}
+
 // ---------------------------------------------------------------------------------------
 // Start
 // ---------------------------------------------------------------------------------------
 
 export async function startOdooEmulator(options: EmulatorOptions): Promise<OdooEmulator> {
-  const state = new EmulatorState(options.version, options.database, options.now ?? (() => new Date()));
+  const state = new EmulatorState(options.version, options.database, options.now ?? (() => new Date()), options.documents ?? false);
   seed(state, options.seed ?? 'recorded', options.users);
   let url = '';
   const server = new Server(state, () => options.baseUrl ?? url);

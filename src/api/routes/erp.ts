@@ -7,6 +7,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { erpConnection } from '../../db/schema.js';
+import { DOCUMENTS_FOLDER_NAME } from '../../domain/documents.js';
 import { confirmOdoo, ErpConfirmError } from '../../erp/odoo/confirm.js';
 import type { Services } from '../../services.js';
 import { ApiError, parseBody } from '../errors.js';
@@ -20,6 +21,8 @@ function erpView(row: Row | undefined) {
   return {
     inUse: row.state === 'confirmed' ? 'odoo' : null, kind: row.kind, url: row.url, database: row.database, username: row.username, state: row.state,
     lastError: row.lastError, version: row.serverVersion, protocol: row.protocol, confirmedAt: row.confirmedAt?.toISOString() ?? null,
+    // Enterprise Documents found at confirm: mirrored under "Odoo Docs" (`folders`: Odoo 16/17, `documents`: 18+).
+    documents: row.state === 'confirmed' && row.documents ? { shape: row.documents, folder: DOCUMENTS_FOLDER_NAME } : null,
   };
 }
 
@@ -50,7 +53,7 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
     try {
       const found = await confirmOdoo({ url: row.url, database: row.database, username: row.username, apiKey: services.secrets.open(row.apiKeySealed) });
       const [done] = await db.update(erpConnection).set({
-        state: 'confirmed', lastError: null, serverVersion: found.serverVersion, protocol: found.protocol, confirmedAt: sql`now()`, updatedAt: sql`now()`,
+        state: 'confirmed', lastError: null, serverVersion: found.serverVersion, protocol: found.protocol, documents: found.documents, confirmedAt: sql`now()`, updatedAt: sql`now()`,
       }).where(eq(erpConnection.id, 1)).returning();
       return erpView(done);
     } catch (err) {

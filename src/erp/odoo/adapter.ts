@@ -18,8 +18,10 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
+import { DOCUMENTS_MODEL, documentIdOfUrlAttachment, isUrlDocumentAttachmentId, type DocumentsShape } from '../../domain/documents.js';
 import { ErpError, type ErpPort } from '../port.js';
 import { OdooClient, OdooError, type OdooSettings } from './client.js';
+import { OdooDocuments } from './documents.js';
 
 const PAGE = 1000;
 const ATTACHMENT_FIELDS = ['name', 'type', 'url', 'mimetype', 'file_size', 'checksum', 'store_fname', 'res_model', 'res_id'];
@@ -52,13 +54,22 @@ export class OdooErp implements ErpPort {
   readonly client: OdooClient;
 
   private readonly page: number;
+  /** Enterprise Documents, as the virtual model `documents.folder` (src/erp/odoo/documents.ts). */
+  private readonly docs: OdooDocuments;
 
   constructor(private readonly settings: OdooSettings, opts: { pageSize?: number } = {}) {
     this.client = new OdooClient(settings);
     this.page = opts.pageSize ?? PAGE;
+    this.docs = new OdooDocuments((model, method, o) => this.call(model, method, o), (ids) => this.readAttachmentRows(ids));
+  }
+
+  async documents(): Promise<{ shape: DocumentsShape } | null> {
+    const shape = await this.docs.shape();
+    return shape ? { shape } : null;
   }
 
   async searchRecords(model: string, domain: DomainTerm[], opts: { fields?: string[] } = {}): Promise<ErpRecord[]> {
+    if (model === DOCUMENTS_MODEL) return this.docs.searchFolders(domain);
     const paths = (opts.fields ?? []).filter((p) => !['id', 'display_name', 'write_date'].includes(p));
     const heads = [...new Set(paths.map((p) => p.split('.')[0]!))];
     const out: ErpRecord[] = [];
@@ -146,6 +157,7 @@ export class OdooErp implements ErpPort {
   }
 
   async listAttachments(resModel: string, resIds: number[], opts: { changedSince?: string } = {}): Promise<ErpAttachment[]> {
+    if (resModel === DOCUMENTS_MODEL) return this.docs.listFiles(resIds, opts.changedSince);
     const out: ErpAttachment[] = [];
     for (const chunk of chunks(resIds, PAGE)) {
       const domain: unknown[] = [['res_model', '=', resModel], ['res_id', 'in', chunk]];
@@ -161,6 +173,7 @@ export class OdooErp implements ErpPort {
   }
 
   async existingRecordIds(model: string, ids: number[]): Promise<Set<number>> {
+    if (model === DOCUMENTS_MODEL) return this.docs.existingFolderIds(ids);
     const found = new Set<number>();
     // Archived records still exist: they are not deletions.
     for (const chunk of chunks(ids, PAGE)) {
@@ -170,10 +183,19 @@ export class OdooErp implements ErpPort {
   }
 
   async existingAttachmentIds(ids: number[]): Promise<Set<number>> {
-    const found = new Set<number>();
-    for (const chunk of chunks(ids, PAGE)) {
-      for (const id of await this.call<number[]>('ir.attachment', 'search', { kwargs: { domain: [['id', 'in', chunk]] } })) found.add(id);
+    const urlDocuments = ids.filter(isUrlDocumentAttachmentId);
+    const found = urlDocuments.length ? await this.docs.existingUrlDocuments(urlDocuments) : new Set<number>();
+    const ofDocuments: number[] = [];
+    for (const chunk of chunks(ids.filter((id) => !isUrlDocumentAttachmentId(id)), PAGE)) {
+      const rows = await this.call<Array<{ id: number; res_model: string | false }>>('ir.attachment', 'search_read', { kwargs: { domain: [['id', 'in', chunk]], fields: ['res_model'] } });
+      for (const r of rows) {
+        found.add(r.id);
+        if (r.res_model === 'documents.document') ofDocuments.push(r.id);
+      }
     }
+    // A document deleted in Odoo takes its file with it (the manual: "If you delete a URL
+    // document from Odoo, it will also be deleted from the Cloud Client").
+    if (ofDocuments.length && (await this.docs.shape())) for (const id of await this.docs.withoutDocument(ofDocuments)) found.delete(id);
     return found;
   }
 
@@ -182,6 +204,13 @@ export class OdooErp implements ErpPort {
   }
 
   async getAttachments(ids: number[]): Promise<ErpAttachment[]> {
+    const raw = await this.readAttachmentRows(ids.filter((id) => !isUrlDocumentAttachmentId(id)));
+    const viewed = await this.docs.view(raw, ids.filter(isUrlDocumentAttachmentId).map(documentIdOfUrlAttachment));
+    return viewed.sort((a, b) => a.id - b.id);
+  }
+
+  /** ir.attachment rows as they are, without the Documents view. */
+  private async readAttachmentRows(ids: number[]): Promise<ErpAttachment[]> {
     const out: ErpAttachment[] = [];
     for (const chunk of chunks(ids, PAGE)) {
       const rows = await this.call<AttachmentRow[]>('ir.attachment', 'read', { ids: chunk, kwargs: { fields: ATTACHMENT_FIELDS, context: { bin_size: true } } });
@@ -242,6 +271,8 @@ export class OdooErp implements ErpPort {
   }
 
   async createUrlAttachment(input: { resModel: string; resId: number; name: string; url: string; mimetype: string; size: number; isFolder: boolean }): Promise<ErpAttachment> {
+    // In a Documents folder, what appears in the cloud becomes a URL document (the manual).
+    if (input.resModel === DOCUMENTS_MODEL) return this.docs.createUrlDocument({ folderId: input.resId, name: input.name, url: input.url });
     const [existing] = await this.readAttachments([['res_model', '=', input.resModel], ['res_id', '=', input.resId], ['type', '=', 'url'], ['url', '=', input.url]]);
     if (existing) return existing;
     const mimetype = input.isFolder ? FOLDER_MIMETYPE : PREVIEWED.test(input.mimetype) ? 'application/octet-stream' : input.mimetype;
@@ -254,6 +285,19 @@ export class OdooErp implements ErpPort {
   }
 
   async updateAttachment(id: number, values: { name?: string; resModel?: string; resId?: number; size?: number; mimetype?: string; url?: string }): Promise<ErpAttachment | null> {
+    const document = await this.docs.documentOf(id);
+    const intoDocuments = values.resModel === DOCUMENTS_MODEL;
+    if (document !== null) {
+      if (values.resModel !== undefined && !intoDocuments) {
+        throw new ErpError('invalid', `Attachment ${id} is a document of Odoo's Documents app: it can move between Documents folders only, not to ${values.resModel},${values.resId} (move it back under "Odoo Docs" in the cloud)`);
+      }
+      const url = isUrlDocumentAttachmentId(id) ? values.url : undefined;
+      if (!(await this.docs.updateDocument(document, { name: values.name, folderId: intoDocuments ? values.resId : undefined, url }))) return null;
+      if (isUrlDocumentAttachmentId(id)) return this.getAttachment(id);
+      values = { ...values, resModel: undefined, resId: undefined }; // the file's attachment: name and link only
+    } else if (intoDocuments) {
+      throw new ErpError('invalid', `Attachment ${id} belongs to a record, not to Odoo's Documents app: it cannot move into a Documents folder (move it back in the cloud)`);
+    }
     const vals: Record<string, unknown> = {};
     if (values.name !== undefined) vals.name = values.name;
     if (values.resModel !== undefined) vals.res_model = values.resModel;
@@ -274,6 +318,10 @@ export class OdooErp implements ErpPort {
   }
 
   async unlinkAttachment(id: number): Promise<void> {
+    // A document's file goes with its document (the manual: a file deleted in the cloud deletes the linked document).
+    const document = await this.docs.documentOf(id);
+    if (document !== null) await this.docs.unlinkDocument(document);
+    if (isUrlDocumentAttachmentId(id)) return;
     try {
       await this.call('ir.attachment', 'unlink', { ids: [id] });
     } catch (err) {
@@ -283,6 +331,10 @@ export class OdooErp implements ErpPort {
   }
 
   async relinkAttachment(id: number, url: string): Promise<void> {
+    if (isUrlDocumentAttachmentId(id)) {
+      await this.docs.updateDocument(documentIdOfUrlAttachment(id), { url });
+      return;
+    }
     await this.call('ir.attachment', 'write', { ids: [id], kwargs: { vals: { url } } });
   }
 
@@ -311,7 +363,7 @@ function toAttachment(r: AttachmentRow): ErpAttachment {
 }
 
 /** Odoo's failures in the port's terms; Odoo's own message kept. */
-function toErpError(err: unknown): Error {
+export function toErpError(err: unknown): Error {
   if (!(err instanceof OdooError)) return err instanceof Error ? err : new Error(String(err));
   const code = err.kind === 'missing_record' ? 'not_found'
     : err.kind === 'access_denied' || err.kind === 'access_error' ? 'access_denied'

@@ -3,7 +3,10 @@
  * version (and so the protocol), the login, and the rights the sync needs on attachments.
  * Each failure has its own code, as the cloud's confirm does.
  */
+import type { DocumentsShape } from '../../domain/documents.js';
+import { toErpError } from './adapter.js';
 import { OdooClient, OdooError, type OdooSettings, type OdooVersion } from './client.js';
+import { detectDocuments } from './documents.js';
 
 export type ErpConfirmCode = 'erp_unreachable' | 'erp_not_odoo' | 'erp_auth_failed' | 'erp_forbidden' | 'erp_unsupported_version' | 'erp_bad_database';
 
@@ -16,7 +19,7 @@ export class ErpConfirmError extends Error {
 /** The Odoo versions this service speaks to (JSON-RPC 14-18, JSON-2 19 and later). */
 export const MIN_ODOO_VERSION = 14;
 
-export async function confirmOdoo(settings: OdooSettings): Promise<OdooVersion & { uid: number | null }> {
+export async function confirmOdoo(settings: OdooSettings): Promise<OdooVersion & { uid: number | null; documents: DocumentsShape | null }> {
   const client = new OdooClient({ retries: 1, timeoutMs: 20_000, ...settings });
   let version: OdooVersion;
   try {
@@ -35,7 +38,14 @@ export async function confirmOdoo(settings: OdooSettings): Promise<OdooVersion &
   } catch (err) {
     throw asConfirmError(err, settings);
   }
-  return { ...version, uid };
+  // Enterprise Documents: mirrored under "Odoo Docs" when the Odoo has the app (no sync model to set up).
+  let documents: DocumentsShape | null;
+  try {
+    documents = await detectDocuments(<T>(model: string, method: string, opts: Parameters<OdooClient['call']>[2]) => client.call<T>(model, method, opts).catch((err: unknown) => { throw toErpError(err); }));
+  } catch (err) {
+    throw asConfirmError((err as { cause?: unknown }).cause ?? err, settings);
+  }
+  return { ...version, uid, documents };
 }
 
 function asConfirmError(err: unknown, s: OdooSettings): ErpConfirmError {

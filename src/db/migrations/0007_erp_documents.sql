@@ -1,0 +1,1 @@
+ALTER TABLE "erp_connection" ADD COLUMN "documents" text;
