@@ -1,22 +1,33 @@
 /**
  * Enterprise Documents (the manual, "Solutions for Enterprise Documents"), end to end: an
  * Odoo with the Documents app (the emulator, in the 17 shape with documents.folder and in
- * the 18 shape with folders as documents), Apache as the cloud, through the API, Temporal
- * and a worker. No sync model is set up: the folders appear under "Odoo / Odoo Docs"
+ * the 18 shape with folders as documents), through the API, Temporal and a worker, with
+ * plain Apache as the cloud (17) and Apache behind the Nextcloud layer (18: file ids, ETags
+ * that change up to the root). No sync model is set up: the folders appear under "Odoo / Odoo Docs"
  * nested as in Odoo, their documents' files are uploaded and released, spreadsheets stay,
  * and the manual's table of changes on either side holds.
  */
 import { OdooClient } from '../../src/erp/odoo/client.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { basicAuth, createHarness, type Harness } from '../support/harness.js';
+import { startNextcloudLayer, type NextcloudLayer } from '../support/nextcloudLayer.js';
 import { startOdooEmulator, type OdooEmulator, type OdooVersion } from '../support/odooEmulator.js';
-import { backwardSync, cloudTree, dav, directSync, setUpCloud } from '../support/sync.js';
+import { backwardSync, cloudTree, directSync, setUpCloud } from '../support/sync.js';
 
 const D = '/Odoo/Odoo Docs';
 type Doc = Record<string, any>;
 
-describe.each([17, 18] as OdooVersion[])('Odoo %i', (version) => {
+describe.each([[17, 'Apache'], [18, 'Nextcloud']] as [OdooVersion, string][])('Odoo %i, %s', (version, cloud) => {
   let h: Harness;
+  let layer: NextcloudLayer | null = null;
   let odoo: OdooEmulator;
+  /** A person working in the cloud (through the layer on "Nextcloud", as through its web UI). */
+  const dav = async (_h: Harness, method: string, p: string, opts: { to?: string; body?: string } = {}) => {
+    const at = (q: string) => (layer?.url ?? h.dav.url) + q.split('/').filter(Boolean).map(encodeURIComponent).join('/');
+    const headers: Record<string, string> = { authorization: basicAuth(h.dav.username, h.dav.password), ...(opts.to ? { destination: at(opts.to) } : {}) };
+    const res = await fetch(at(p), { method, headers, body: opts.body });
+    await res.arrayBuffer();
+    return res.status;
+  };
   let rpc: OdooClient;
   const create = async (model: string, vals: Record<string, unknown>) => rpc.call<number>(model, 'create', { kwargs: { vals_list: vals } });
   // 16/17: documents.folder; 18 on: a document of type folder.
@@ -30,6 +41,8 @@ describe.each([17, 18] as OdooVersion[])('Odoo %i', (version) => {
   const documentsIn = (folder: number) => rpc.call<Doc[]>('documents.document', 'search_read', {
     kwargs: { domain: [['folder_id', '=', folder], ['type', '!=', 'folder']], fields: ['name', 'type', 'url', 'attachment_id'], order: 'id' },
   });
+  /** The link to a cloud item: by file id on Nextcloud, by path on plain WebDAV. */
+  const linkTo = (name: string) => (cloud === 'Nextcloud' ? expect.stringMatching(/\/index\.php\/f\/\d+$/) : expect.stringContaining(name));
   const attachment = async (id: number) => (await rpc.call<Doc[]>('ir.attachment', 'read', { ids: [id], kwargs: { fields: ['type', 'url', 'store_fname', 'file_size'], context: { bin_size: true } } }))[0];
   let hr: number, contracts: number, finance: number;
   let scan: { attachment: number; document: number }, contract: { attachment: number; document: number }, budget: { attachment: number; document: number };
@@ -49,10 +62,17 @@ describe.each([17, 18] as OdooVersion[])('Odoo %i', (version) => {
     expect((await h.api.call('PUT', '/api/erp', { kind: 'odoo', url: odoo.url, database: 'shop', username: 'sync', apiKey: 'sync-api-key' })).status).toBe(200);
     const confirmed = await h.api.call('POST', '/api/erp/confirm');
     expect(confirmed.json).toMatchObject({ state: 'confirmed', documents: { shape: version >= 18 ? 'documents' : 'folders', folder: 'Odoo Docs' } });
-    await setUpCloud(h);
+    if (cloud === 'Nextcloud') {
+      layer = await startNextcloudLayer({ upstream: h.dav.url, user: 'sync' });
+      await setUpCloud(h, { url: layer.url });
+      expect((await h.api.call('GET', '/api/connection')).json.capabilities).toMatchObject({ fileIds: true, etagPropagation: true });
+    } else {
+      await setUpCloud(h);
+    }
   }, 120_000);
   afterAll(async () => {
     await h?.close();
+    await layer?.close();
     await odoo?.close();
   });
 
@@ -61,7 +81,7 @@ describe.each([17, 18] as OdooVersion[])('Odoo %i', (version) => {
     const tree = await cloudTree(h);
     expect(tree).toEqual(expect.arrayContaining([`${D}/`, `${D}/HR/`, `${D}/HR/Contracts/`, `${D}/Finance/`, `${D}/HR/scan1.jpeg`, `${D}/HR/Contracts/contract.pdf`]));
     expect(tree.filter((p) => p.includes('Budget'))).toEqual([]);
-    expect(await attachment(scan.attachment)).toMatchObject({ type: 'url', store_fname: false, file_size: 0, url: expect.stringContaining('scan1.jpeg') });
+    expect(await attachment(scan.attachment)).toMatchObject({ type: 'url', store_fname: false, file_size: 0, url: linkTo('scan1.jpeg') });
     expect(await attachment(contract.attachment)).toMatchObject({ type: 'url', store_fname: false });
     expect(await attachment(budget.attachment)).toMatchObject({ type: 'binary', store_fname: expect.any(String) });
     // The documents stay documents, in their folders.
@@ -86,8 +106,8 @@ describe.each([17, 18] as OdooVersion[])('Odoo %i', (version) => {
     expect(await backwardSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
     const made = (await documentsIn(hr)).sort((a, b) => a.name.localeCompare(b.name));
     expect(made).toEqual([
-      expect.objectContaining({ name: 'from-cloud.txt', type: 'url', url: expect.stringContaining('from-cloud.txt'), attachment_id: false }),
-      expect.objectContaining({ name: 'Photos', type: 'url', url: expect.stringContaining('Photos') }),
+      expect.objectContaining({ name: 'from-cloud.txt', type: 'url', url: linkTo('from-cloud.txt'), attachment_id: false }),
+      expect.objectContaining({ name: 'Photos', type: 'url', url: linkTo('Photos') }),
     ]);
     // Finance/Contracts and Finance/2026 are Documents folders: no URL document for them.
     expect((await documentsIn(finance)).map((d) => d.name)).toEqual(['Budget']);
@@ -112,12 +132,35 @@ describe.each([17, 18] as OdooVersion[])('Odoo %i', (version) => {
   });
 
   test('direct: a Documents folder renamed in the cloud is named back; one deleted in the cloud is made again', async () => {
-    // (Plain WebDAV has no file ids: a renamed folder is known by what it holds, here its Photos link.)
+    // (Plain WebDAV has no file ids: a renamed folder is known by what it holds, here its Photos link;
+    // on Nextcloud by its id.)
     expect(await dav(h, 'MOVE', `${D}/People`, { to: `${D}/Team` })).toBe(201);
     expect(await dav(h, 'DELETE', `${D}/Finance/Contracts`)).toBe(204);
     expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
     const tree = await cloudTree(h);
     expect(tree).toEqual(expect.arrayContaining([`${D}/People/Photos/`, `${D}/Finance/Contracts/`]));
     expect(tree.filter((p) => p.startsWith(`${D}/Team`))).toEqual([]);
+  });
+
+  test('backward right after a Documents folder was renamed in the cloud: no link for it, nothing inside it unlinked; direct names it back', async () => {
+    expect(await dav(h, 'PUT', `${D}/Finance/2026/note.txt`, { body: 'a note' })).toBe(201);
+    expect(await backwardSync(h)).toMatchObject({ failed: 0 });
+    const folder2026 = (await rpc.call<Doc[]>(folderModel, 'search_read', { kwargs: { domain: [['name', '=', '2026']], fields: ['id'] } }))[0]!.id as number;
+    expect((await documentsIn(folder2026)).map((d) => d.name)).toEqual(['note.txt']);
+
+    // Renamed in the cloud, and the backward sync comes first. (Without file ids the
+    // service cannot tell a rename from a deletion here: it waits for the direct sync.)
+    expect(await dav(h, 'MOVE', `${D}/Finance/2026`, { to: `${D}/Finance/Year` })).toBe(201);
+    expect(await backwardSync(h)).toMatchObject({ failed: 0 });
+    expect((await documentsIn(finance)).map((d) => d.name)).toEqual(['Budget']);
+    expect((await documentsIn(folder2026)).map((d) => d.name)).toEqual(['note.txt']);
+
+    expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
+    const tree = await cloudTree(h);
+    expect(tree).toContain(`${D}/Finance/2026/note.txt`);
+    expect(tree.filter((p) => p.startsWith(`${D}/Finance/Year`))).toEqual([]);
+    expect(await backwardSync(h)).toMatchObject({ failed: 0 });
+    expect((await documentsIn(folder2026)).map((d) => d.name)).toEqual(['note.txt']);
+    expect((await documentsIn(finance)).map((d) => d.name)).toEqual(['Budget']);
   });
 });
