@@ -163,4 +163,30 @@ describe.each([[17, 'Apache'], [18, 'Nextcloud']] as [OdooVersion, string][])('O
     expect((await documentsIn(folder2026)).map((d) => d.name)).toEqual(['note.txt']);
     expect((await documentsIn(finance)).map((d) => d.name)).toEqual(['Budget']);
   });
+
+  test('a nested folder archived in Odoo stays in the cloud and is never linked as a subfolder', async () => {
+    await rpc.call(folderModel, 'write', { ids: [contracts], kwargs: { vals: { active: false } } });
+    expect(await dav(h, 'PUT', `${D}/Finance/memo.txt`, { body: 'a memo' })).toBe(201); // Finance changes: it is listed
+    expect(await backwardSync(h)).toMatchObject({ failed: 0 });
+    expect((await documentsIn(finance)).map((d) => d.name).sort()).toEqual(['Budget', 'memo.txt']);
+    expect(await cloudTree(h)).toContain(`${D}/Finance/Contracts/`);
+  });
+
+  test('an Odoo that no longer shows Documents: the syncs go on, the Odoo Docs folders are left alone, and the log says why', async () => {
+    const plain = await startOdooEmulator({ version, database: 'shop', seed: 'none', users: [{ login: 'sync', password: 'pw', apiKey: 'sync-api-key', uid: 2, partnerId: 3, isAdmin: true }] });
+    try {
+      expect((await h.api.call('PUT', '/api/erp', { kind: 'odoo', url: plain.url, database: 'shop', username: 'sync', apiKey: 'sync-api-key' })).status).toBe(200);
+      expect((await h.api.call('POST', '/api/erp/confirm')).json).toMatchObject({ state: 'confirmed', documents: null });
+      await new Promise((r) => setTimeout(r, 2500)); // the worker reads the ERP connection again within 2 s
+      const before = await cloudTree(h, D);
+      expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
+      expect(await backwardSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
+      expect(await cloudTree(h, D)).toEqual(before);
+      const warnings = (await h.api.call('GET', '/api/logs?level=warning')).json.items.map((i: { message: string }) => i.message);
+      expect(warnings).toContainEqual(expect.stringMatching(/the ERP shows no Enterprise Documents .*: they are left as they are/));
+    } finally {
+      await plain.close();
+    }
+  });
 });
+

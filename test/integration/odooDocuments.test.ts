@@ -98,4 +98,12 @@ describe.each([16, 17, 18, 19] as OdooVersion[])('Odoo %i with Documents', (vers
     expect(await rpc.call<number[]>('documents.document', 'search', { kwargs: { domain: [['id', '=', kept.document]] } })).toEqual([]);
     expect(await erp.getAttachment(kept.attachment)).toBeNull();
   });
+
+  test('an attachment of a record that a document also shows stays the record\'s: it moves between records as before', async () => {
+    const [a, b] = [await create('res.partner', { name: 'Invoice A' }), await create('res.partner', { name: 'Invoice B' })];
+    const shared = await create('ir.attachment', { name: 'bill.pdf', datas: Buffer.from('bill').toString('base64'), res_model: 'res.partner', res_id: a });
+    await create('documents.document', { name: 'bill.pdf', folder_id: other, attachment_id: shared });
+    expect(await erp.updateAttachment(shared, { resModel: 'res.partner', resId: b })).toMatchObject({ resModel: 'res.partner', resId: b });
+  });
 });
+

@@ -11,8 +11,9 @@ const file = (id: number, folderId: number, name: string): ErpAttachment => ({
   id, resModel: DOCUMENTS_MODEL, resId: folderId, name, type: 'binary', url: null, isFolder: false, mimetype: 'image/jpeg', size: 10, checksum: null,
 });
 const docs = documentsSyncModel();
-const plan = (folders: ErpRecord[], over: { files?: ErpAttachment[]; mapping?: Map<string, MappedItem> } = {}) => planDirectSync({
+const plan = (folders: ErpRecord[], over: { files?: ErpAttachment[]; mapping?: Map<string, MappedItem>; deleted?: number[] } = {}) => planDirectSync({
   rootFolder: 'Odoo', syncModels: [docs], matches: new Map([[docs.id, folders]]),
+  deletedRecords: new Set((over.deleted ?? []).map((id) => `${DOCUMENTS_MODEL}:${id}`)),
   attachments: (over.files ?? []).reduce((m, f) => m.set(`${DOCUMENTS_MODEL}:${f.resId}`, [...(m.get(`${DOCUMENTS_MODEL}:${f.resId}`) ?? []), f]), new Map<string, ErpAttachment[]>()),
   mapping: over.mapping ?? new Map(),
 });
@@ -72,4 +73,19 @@ describe('the direct plan of Documents', () => {
     const { ops } = plan([folder(1, 'HR'), folder(2, 'Contracts', 1)], { files: [file(60, 1, 'Contracts')] });
     expect(summary(ops).filter(([k]) => k === 'upload')).toEqual([['upload', '/Odoo/Odoo Docs/HR/Contracts (2)']]);
   });
+
+  test('a folder deleted in Odoo after a subfolder moved out of it: the subfolder moves out first, the folder goes the next run', () => {
+    const row = (ref: string, kind: MappedItem['kind'], path: string, resId: number | null = null): [string, MappedItem] =>
+      [ref, { ref, kind, path, syncModelId: kind === 'root' ? null : -1, resModel: resId === null ? null : DOCUMENTS_MODEL, resId, attachmentId: null }];
+    const before = new Map<string, MappedItem>([
+      row('root', 'root', '/Odoo'), row('model:-1', 'model_folder', '/Odoo/Odoo Docs'),
+      row(ref(1), 'object_folder', '/Odoo/Odoo Docs/Old', 1), row(ref(2), 'object_folder', '/Odoo/Odoo Docs/Old/Keep', 2), row(ref(3), 'object_folder', '/Odoo/Odoo Docs/New', 3),
+    ]);
+    const first = plan([folder(2, 'Keep', 3), folder(3, 'New')], { mapping: before, deleted: [1] });
+    expect(summary(first.ops)).toEqual([['move_folder', '/Odoo/Odoo Docs/New/Keep']]);
+    const after = new Map(before);
+    after.set(ref(2), { ...before.get(ref(2))!, path: '/Odoo/Odoo Docs/New/Keep' });
+    expect(summary(plan([folder(2, 'Keep', 3), folder(3, 'New')], { mapping: after, deleted: [1] }).ops)).toEqual([['delete_item', '/Odoo/Odoo Docs/Old']]);
+  });
 });
+

@@ -77,17 +77,21 @@ export function backwardActivities(ctx: ActivityContext) {
        */
       const scanObject = async (o: MappingRow, entry: CloudItem): Promise<void> => {
         const kids = kidsOf(o.path);
+        // Every nested folder the service made here, in scope or not (archived in the ERP):
+        // the service's, never linked as attachments.
+        const nested = rows.filter((r) => r.kind === 'object_folder' && parentOf(r.path) === o.path);
         const changed = !(entry.etag !== null && entry.etag === o.scanEtag);
         if (!changed && (kids.length === 0 || propagates)) return;
         listings++;
         const inside = await cloud.list(entry.path);
         if (!inside) { missing.push({ path: o.path }); return; }
         const kidEntries = kids.map((k) => [k, entryOf(k, inside.children)] as const);
+        const nestedEntries = nested.map((k) => [k, entryOf(k, inside.children)] as const);
         // A nested folder gone on a server without file ids: renamed, or deleted? The direct
         // sync tells (it finds it by its contents or makes it again); until then this folder's
         // subfolders are not linked, nor its links unlinked.
-        const unsure = kidEntries.some(([k, e]) => !e && !k.fileId);
-        const managed = new Set(kidEntries.flatMap(([, e]) => (e ? [e.path] : [])));
+        const unsure = nestedEntries.some(([k, e]) => !e && !k.fileId);
+        const managed = new Set(nestedEntries.flatMap(([, e]) => (e ? [e.path] : [])));
         if (changed && !unsure) {
           scanned.push({ resModel: o.resModel!, resId: o.resId!, path: o.path, children: inside.children.filter((c) => !managed.has(c.path)) });
           scanEtags.push([o.ref, inside.self.etag]);

@@ -11,6 +11,7 @@ import type { LogEntry } from '../../db/repos/logs.js';
 import { toMappedItem, type MappingRow } from '../../db/repos/mapping.js';
 import type { OperationRow } from '../../db/repos/operations.js';
 import { settings as settingsTable } from '../../db/schema.js';
+import { DOCUMENTS_FOLDER_NAME, DOCUMENTS_MODEL, isDocumentsSyncModel } from '../../domain/documents.js';
 import { joinCloudPath, sanitizeName } from '../../domain/naming.js';
 import {
   planDirectSync, recordKey, refs, withSuffix,
@@ -123,6 +124,12 @@ export function directActivities(ctx: ActivityContext) {
       const mappedByModel = new Map<string, number[]>();
       for (const r of mappingRows) {
         if (r.kind === 'object_folder' && r.resModel && r.resId !== null) mappedByModel.set(r.resModel, [...(mappedByModel.get(r.resModel) ?? []), r.resId]);
+      }
+      // Documents folders in the cloud while the ERP shows no Documents app (uninstalled, or
+      // this user may no longer read it): left as they are, never taken for deletions.
+      if (mappedByModel.has(DOCUMENTS_MODEL) && !models.some((m) => isDocumentsSyncModel(m.id))) {
+        mappedByModel.delete(DOCUMENTS_MODEL);
+        await log({ level: 'warning', model: DOCUMENTS_MODEL, message: `The cloud has "${DOCUMENTS_FOLDER_NAME}" folders, but the ERP shows no Enterprise Documents (the app is gone, or this user may not read it): they are left as they are` });
       }
       for (const [model, ids] of mappedByModel) {
         const existing = await deps.erp.existingRecordIds(model, ids);

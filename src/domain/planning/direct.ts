@@ -234,14 +234,18 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
   }
 
   // A record the ERP deleted: its object folder goes, files and all (manual, "Remove object").
+  // Not while it holds a nested folder still wanted (a Documents folder moved out of it in
+  // the ERP before it was deleted): that one moves out first, the next run deletes the rest.
+  const assigned = assignRecords(active, input.matches);
+  const stillWanted = mapped.filter((m) => m.kind === 'object_folder' && m.resModel && m.resId !== null && assigned.has(recordKey(m.resModel, m.resId)) && !deletedRecords.has(recordKey(m.resModel, m.resId)));
   for (const m of mapped) {
     if (m.kind === 'object_folder' && m.resModel && m.resId !== null && deletedRecords.has(recordKey(m.resModel, m.resId))) {
+      if (stillWanted.some((w) => w.path.startsWith(m.path + '/'))) continue;
       deletes.push({ kind: 'delete_item', dedupeKey: `delete_item:${m.ref}`, payload: { ref: m.ref, path: m.path, reason: 'record_deleted', resModel: m.resModel, resId: m.resId } });
     }
   }
 
   // Object folders, per model folder so sibling names are chosen together.
-  const assigned = assignRecords(active, input.matches);
   const assignedBySyncModel = new Map<number, ErpRecord[]>();
   for (const { syncModel, record } of assigned.values()) {
     assignedBySyncModel.set(syncModel.id, [...(assignedBySyncModel.get(syncModel.id) ?? []), record]);

@@ -38,7 +38,11 @@ export async function detectDocuments(call: Call): Promise<DocumentsShape | null
     const fields = await call<Record<string, { relation?: string }>>('documents.document', 'fields_get', { kwargs: { allfields: ['folder_id'], attributes: ['relation'] } });
     const relation = fields.folder_id?.relation;
     if (!relation) return null;
-    return relation === 'documents.folder' ? 'folders' : 'documents';
+    const shape: DocumentsShape = relation === 'documents.folder' ? 'folders' : 'documents';
+    // fields_get needs no read right: a user who may not read the folders has no Documents to sync.
+    await call('documents.document', 'search_count', { kwargs: { domain: [['id', '=', 0]] } });
+    if (shape === 'folders') await call('documents.folder', 'search_count', { kwargs: { domain: [['id', '=', 0]] } });
+    return shape;
   } catch (err) {
     if (err instanceof ErpError && (err.code === 'invalid' || err.code === 'access_denied')) return null;
     throw err;
@@ -188,6 +192,10 @@ export class OdooDocuments {
   async documentOf(attachmentId: number): Promise<number | null> {
     if (isUrlDocumentAttachmentId(attachmentId)) return documentIdOfUrlAttachment(attachmentId);
     if (!(await this.shape())) return null;
+    // An attachment of a record (an invoice's, say) that Documents also shows stays the
+    // record's: only one that belongs to documents.document is a Documents file.
+    const [row] = await this.call<Array<{ res_model: string | false }>>('ir.attachment', 'read', { ids: [attachmentId], kwargs: { fields: ['res_model'] } });
+    if (row?.res_model !== 'documents.document') return null;
     const docs = await this.documentsOfAttachments([attachmentId]);
     return docs.get(attachmentId)?.id ?? null;
   }
