@@ -108,19 +108,19 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
     const kids = (await mapping.folders()).filter((r) => objectFolders(r) && parentOf(r.path) === folder.path);
     const found = await locate(kids, listing.children, mapping, list);
     for (const o of kids) await apply(o, found.get(o.ref) ?? null);
-    for (const o of kids) {
-      const f = found.get(o.ref);
-      if (f) await mapping.setEtag(o.ref, f.etag);
-    }
-    await mapping.setEtag(folder.ref, listing.self.etag);
     const now = await mapping.folders();
+    // ETags are recorded once what is below was looked at: an attempt that fails on the way
+    // leaves them as they were, and the retry looks again.
     for (const o of kids) {
       const f = found.get(o.ref);
       const row = now.find((r) => r.ref === o.ref);
-      if (!f || !row || !now.some((r) => objectFolders(r) && parentOf(r.path) === row.path)) continue;
-      if (opts.etagPropagation && f.etag !== null && f.etag === o.etag) continue; // (o: as recorded before this listing)
-      await discoverInside(row);
+      if (!f || !row) continue;
+      const nests = now.some((r) => objectFolders(r) && parentOf(r.path) === row.path);
+      const unchanged = opts.etagPropagation && f.etag !== null && f.etag === o.etag; // (o: as recorded before this listing)
+      if (nests && !unchanged) await discoverInside(row); // (records its own ETag last)
+      else await mapping.setEtag(o.ref, f.etag);
     }
+    await mapping.setEtag(folder.ref, listing.self.etag);
   };
   for (const m of models) {
     const seen = foundModels.get(m.ref);
