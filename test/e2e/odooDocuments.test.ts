@@ -172,6 +172,24 @@ describe.each([[17, 'Apache'], [18, 'Nextcloud']] as [OdooVersion, string][])('O
     expect(await cloudTree(h)).toContain(`${D}/Finance/Contracts/`);
   });
 
+  test('most Documents folders gone from the ERP at once (an upgrade gave them new ids): nothing is deleted or made again in the cloud, the log says why', async () => {
+    await mkFolder('Extra');
+    expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
+    const before = await cloudTree(h, D);
+    // The upgrade, as a migration does it: the same folders under new ids.
+    const table = odoo.state.table(folderModel);
+    const folders = [...table.values()].filter((r) => version < 18 || r.type === 'folder');
+    for (const f of folders) {
+      table.delete(f.id);
+      odoo.state.insert(folderModel, { ...f, id: f.id + 1000, ...(f[parentField] ? { [parentField]: (f[parentField] as number) + 1000 } : {}) });
+    }
+    expect(await directSync(h)).toMatchObject({ outcome: 'completed' });
+    // Nothing deleted, and nothing made again beside itself under the new ids.
+    expect(await cloudTree(h, D)).toEqual(before);
+    const errors = (await h.api.call('GET', '/api/logs?level=error')).json.items.map((i: { message: string }) => i.message);
+    expect(errors).toContainEqual(expect.stringMatching(/of the \d+ "Odoo Docs" folders are gone from the ERP at once: none is deleted from the cloud/));
+  });
+
   test('an Odoo that no longer shows Documents: the syncs go on, the Odoo Docs folders are left alone, and the log says why', async () => {
     const plain = await startOdooEmulator({ version, database: 'shop', seed: 'none', users: [{ login: 'sync', password: 'pw', apiKey: 'sync-api-key', uid: 2, partnerId: 3, isAdmin: true }] });
     try {

@@ -11,7 +11,7 @@ import type { LogEntry } from '../../db/repos/logs.js';
 import { toMappedItem, type MappingRow } from '../../db/repos/mapping.js';
 import type { OperationRow } from '../../db/repos/operations.js';
 import { settings as settingsTable } from '../../db/schema.js';
-import { DOCUMENTS_FOLDER_NAME, DOCUMENTS_MODEL, isDocumentsSyncModel } from '../../domain/documents.js';
+import { DOCUMENTS_FOLDER_NAME, DOCUMENTS_MODEL, DOCUMENTS_SYNC_MODEL_ID, isDocumentsSyncModel } from '../../domain/documents.js';
 import { joinCloudPath, sanitizeName } from '../../domain/naming.js';
 import {
   planDirectSync, recordKey, refs, withSuffix,
@@ -21,6 +21,7 @@ import type { DefaultFolder, ErpAttachment, ErpRecord } from '../../domain/types
 import type { ActivityContext, BatchInput, BatchResult } from '../context.js';
 import type { Lease } from '../../workflows/shared.js';
 import { describe, isRetryable } from '../errors.js';
+import { MIN_GUARDED_UNLINKS } from '../../domain/planning/backward.js';
 import { bulkGroups, chooseTransfer, DEFAULT_TRANSFERS, freePath, type ServerTransfers } from '../../domain/transfers.js';
 import { discoverManagedFolders } from './discovery.js';
 
@@ -133,7 +134,16 @@ export function directActivities(ctx: ActivityContext) {
       }
       for (const [model, ids] of mappedByModel) {
         const existing = await deps.erp.existingRecordIds(model, ids);
-        for (const id of ids) if (!existing.has(id)) deletedRecords.add(recordKey(model, id));
+        const gone = ids.filter((id) => !existing.has(id));
+        // Most Documents folders gone at once is not a clean-up: an Odoo upgrade (17 to 18
+        // gives the folders new ids) or a restore. Their folders hold the only copies of the
+        // released files, so nothing is deleted; an admin looks first.
+        if (model === DOCUMENTS_MODEL && gone.length >= MIN_GUARDED_UNLINKS && gone.length > settings.maxDeleteShare * ids.length) {
+          await log({ level: 'error', model, message: `${gone.length} of the ${ids.length} "${DOCUMENTS_FOLDER_NAME}" folders are gone from the ERP at once: none is deleted from the cloud, and Documents are not synced this run (an Odoo upgrade or a restore gives folders new ids). Check the ERP; delete the folders in the cloud by hand if they really went` });
+          matches.delete(DOCUMENTS_SYNC_MODEL_ID); // nor made again beside themselves under the new ids
+          continue;
+        }
+        for (const id of gone) deletedRecords.add(recordKey(model, id));
       }
       const inScope = new Set([...matches.values()].flat().map((r) => recordKey(r.model, r.id)));
       const mappedFiles = mappingRows.filter((r) => r.kind === 'file' && r.attachmentId !== null && r.resModel && r.resId !== null && inScope.has(recordKey(r.resModel, r.resId)));
