@@ -172,6 +172,23 @@ describe.each([[17, 'Apache'], [18, 'Nextcloud']] as [OdooVersion, string][])('O
     expect(await cloudTree(h)).toContain(`${D}/Finance/Contracts/`);
   });
 
+  test('direct: a synced document moved to another folder in Odoo: its cloud file follows, and the backward sync leaves it there', async () => {
+    const moving = await mkDocument(hr, 'moving.pdf', '%PDF moving');
+    expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
+    expect(await cloudTree(h)).toContain(`${D}/People/moving.pdf`);
+    await rpc.call('documents.document', 'write', { ids: [moving.document], kwargs: { vals: { folder_id: finance } } });
+    expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
+    const tree = await cloudTree(h);
+    expect(tree).toContain(`${D}/Finance/moving.pdf`);
+    expect(tree).not.toContain(`${D}/People/moving.pdf`);
+    const res = await fetch((await attachment(moving.attachment))!.url, { headers: { authorization: basicAuth(h.dav.username, h.dav.password) }, redirect: 'manual' });
+    expect(res.status).toBeLessThan(400); // the link follows the file (by path on plain WebDAV, by id on Nextcloud)
+    await res.arrayBuffer();
+    expect(await backwardSync(h)).toMatchObject({ failed: 0 });
+    expect((await documentsIn(finance)).map((d) => d.name)).toContain('moving.pdf');
+    expect((await documentsIn(hr)).map((d) => d.name)).not.toContain('moving.pdf');
+  });
+
   test('most Documents folders gone from the ERP at once (an upgrade gave them new ids): nothing is deleted or made again in the cloud, the log says why', async () => {
     await mkFolder('Extra');
     expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });

@@ -87,5 +87,21 @@ describe('the direct plan of Documents', () => {
     after.set(ref(2), { ...before.get(ref(2))!, path: '/Odoo/Odoo Docs/New/Keep' });
     expect(summary(plan([folder(2, 'Keep', 3), folder(3, 'New')], { mapping: after, deleted: [1] }).ops)).toEqual([['delete_item', '/Odoo/Odoo Docs/Old']]);
   });
+
+  test('a synced document moved to another folder in Odoo: its cloud file follows, under its cloud name', () => {
+    const row = (r: string, kind: MappedItem['kind'], path: string, resId: number | null = null, attachmentId: number | null = null): [string, MappedItem] =>
+      [r, { ref: r, kind, path, syncModelId: kind === 'root' ? null : -1, resModel: resId === null ? null : DOCUMENTS_MODEL, resId, attachmentId }];
+    const mapping = new Map<string, MappedItem>([
+      row('root', 'root', '/Odoo'), row('model:-1', 'model_folder', '/Odoo/Odoo Docs'),
+      row(ref(1), 'object_folder', '/Odoo/Odoo Docs/HR', 1), row(ref(2), 'object_folder', '/Odoo/Odoo Docs/Finance', 2),
+      row('attachment:70', 'file', '/Odoo/Odoo Docs/HR/scan (cloud name).jpeg', 1, 70),
+    ]);
+    const moved = { ...file(70, 2, 'scan.jpeg'), type: 'url' as const, url: 'x' };
+    const { ops } = plan([folder(1, 'HR'), folder(2, 'Finance')], { mapping, files: [moved] });
+    expect(summary(ops)).toEqual([['move_folder', '/Odoo/Odoo Docs/Finance/scan (cloud name).jpeg']]);
+    expect(ops[0]).toMatchObject({ payload: { ref: 'attachment:70', parentRef: ref(2), from: '/Odoo/Odoo Docs/HR/scan (cloud name).jpeg', target: { kind: 'file', resId: 2 } } });
+    // Where it already is: nothing.
+    expect(plan([folder(1, 'HR'), folder(2, 'Finance')], { mapping, files: [{ ...moved, resId: 1 }] }).ops).toEqual([]);
+  });
 });
 

@@ -237,6 +237,7 @@ export function directActivities(ctx: ActivityContext) {
         if (!row) return; // forgotten since (gone from the cloud): the next plan creates it
         const wanted = joinCloudPath(await parentPath(p.parentRef), p.name);
         const syncModelId = 'syncModelId' in p.target ? p.target.syncModelId : null;
+        const isFile = row.kind === 'file';
         let to: string | null = row.path === wanted ? wanted : null;
         for (let n = 1; to === null && n <= 50; n++) {
           const candidate = n === 1 ? wanted : withSuffix(wanted, n);
@@ -249,8 +250,12 @@ export function directActivities(ctx: ActivityContext) {
             if (err.code !== 'not_found') throw err;
             // The source is gone: either an earlier attempt moved it, or someone deleted it.
             const there = await cloud.stat(candidate);
-            if (there && there.type === 'folder' && (!row.fileId || there.fileId === row.fileId)) {
+            if (there && there.type === (isFile ? 'file' : 'folder') && (!row.fileId || there.fileId === row.fileId)) {
               to = candidate;
+            } else if (isFile) {
+              // A file deleted in the cloud is the backward sync's (it unlinks the attachment).
+              scope.log({ level: 'warning', path: row.path, model: p.resModel ?? null, recordId: p.resId ?? null, message: `${row.path} was gone from the cloud: not moved to ${wanted}` });
+              return;
             } else {
               // Gone (deleted in the cloud while nobody checked it): make it where it belongs.
               await mapping.forgetFolders(row.path);
@@ -264,7 +269,12 @@ export function directActivities(ctx: ActivityContext) {
         if (to === null) throw new Error(`No free name for ${wanted} after 50 tries`);
         await mapping.rebase(row.path, to);
         if (row.kind === 'object_folder' || row.kind === 'model_folder') await mapping.setSyncModel(p.ref, syncModelId);
-        if (to !== row.path && !connection.publicUrls) await relinkBelow(cloud, to);
+        if (isFile && p.target.kind === 'file') {
+          // The file now belongs to the record the ERP moved its attachment to; a path-based link follows it.
+          const item: CloudItem = { path: to, type: 'file', size: row.size ?? 0, etag: row.etag, lastModified: null, fileId: row.fileId };
+          await mapping.upsert(p.ref, 'file', item, { attachmentId: row.attachmentId, resModel: p.target.resModel, resId: p.target.resId, syncModelId });
+          if (to !== row.path && !connection.publicUrls && !row.fileId && row.attachmentId !== null) await deps.erp.relinkAttachment(row.attachmentId, cloud.linkFor(item));
+        } else if (to !== row.path && !connection.publicUrls) await relinkBelow(cloud, to);
         if (to !== row.path) {
           scope.log({
             level: to === wanted ? 'success' : 'warning', path: to, model: p.resModel ?? null, recordId: p.resId ?? null,

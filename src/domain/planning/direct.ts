@@ -17,7 +17,9 @@ import type { DefaultFolder, ErpAttachment, ErpRecord, SyncModel } from '../type
 export type FolderTarget =
   | { kind: 'root' }
   | { kind: 'model_folder'; syncModelId: number }
-  | { kind: 'object_folder'; syncModelId: number; resModel: string; resId: number };
+  | { kind: 'object_folder'; syncModelId: number; resModel: string; resId: number }
+  /** A synced file whose attachment moved to another record in the ERP (a document to another Documents folder). */
+  | { kind: 'file'; syncModelId: number; resModel: string; resId: number };
 
 interface Located {
   ref: string;
@@ -187,6 +189,7 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
   const objectOps: DirectOperation[] = [];
   const deletes: DeleteItemOp[] = [];
   const uploads: UploadOp[] = [];
+  const fileMoves: MoveFolderOp[] = [];
   const replaces: ReplaceWithUrlOp[] = [];
   const warnings: PlanWarning[] = [];
   const { mapping } = input;
@@ -302,6 +305,17 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
 
     for (const { record, ref, path } of placed) {
       const listed = input.attachments.get(recordKey(record.model, record.id)) ?? [];
+      // A synced file the ERP now shows under this record (moved there in the ERP: a document
+      // to another folder): its cloud file follows, under the name the cloud gave it.
+      for (const a of listed) {
+        const m = a.type === 'url' ? mapping.get(refs.attachment(a.id)) : undefined;
+        if (!m || m.kind !== 'file' || (m.resModel === record.model && m.resId === record.id) || deletedAttachments.has(a.id)) continue;
+        const name = baseName(m.path);
+        fileMoves.push({
+          kind: 'move_folder', dedupeKey: `move_folder:${m.ref}`,
+          payload: { ref: m.ref, parentRef: ref, name, path: joinCloudPath(path, name), target: { kind: 'file', syncModelId: syncModel.id, resModel: record.model, resId: record.id }, from: m.path, resModel: record.model, resId: record.id },
+        });
+      }
       const binaries = listed.filter((a) => a.type === 'binary' && !a.isFolder).sort((a, b) => a.id - b.id);
       const fileNames = dedupeSiblingNames(binaries.map((a) => clean(a.name) || `attachment-${a.id}`), subfolderNames.get(ref) ?? []);
       binaries.forEach((attachment, j) => {
@@ -331,8 +345,8 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
   }
 
   // Parents before children, as pushed; deletions free names before new folders take
-  // them; uploads once their folders exist; releases last. FIFO keeps that order.
-  return { ops: [...folderOps, ...deletes, ...objectOps, ...uploads, ...replaces], warnings };
+  // them; files move and upload once their folders exist; releases last. FIFO keeps that order.
+  return { ops: [...folderOps, ...deletes, ...objectOps, ...fileMoves, ...uploads, ...replaces], warnings };
 }
 
 function pick(extra: { resModel?: string; resId?: number }) {
