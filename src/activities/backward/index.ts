@@ -67,7 +67,19 @@ export function backwardActivities(ctx: ActivityContext) {
       const modelMark = (etag: string | null | undefined, here: MappingRow[]) =>
         etag ? `${etag}#${createHash('sha1').update(here.map((o) => o.ref).sort().join('\n')).digest('hex').slice(0, 16)}` : null;
       const allScannedBefore = (os: MappingRow[]) => os.every((o) => o.scanEtag !== null);
-      const kidsOf = (folderPath: string) => objects.filter((o) => parentOf(o.path) === folderPath);
+      // Object folders by the folder they are in, once: looked up for every folder listed.
+      const byParent = (list: MappingRow[]) => {
+        const m = new Map<string, MappingRow[]>();
+        for (const o of list) {
+          const here = m.get(parentOf(o.path));
+          if (here) here.push(o);
+          else m.set(parentOf(o.path), [o]);
+        }
+        return m;
+      };
+      const inScopeByParent = byParent(objects);
+      const allByParent = byParent(rows.filter((r) => r.kind === 'object_folder'));
+      const kidsOf = (folderPath: string) => inScopeByParent.get(folderPath) ?? [];
       const entryOf = (o: MappingRow, listed: CloudItem[]) => listed.find((c) => c.type === 'folder' && ((o.fileId && c.fileId === o.fileId) || c.path === o.path)) ?? null;
       /**
        * An object folder, found as `entry` in its parent's listing: listed when its ETag
@@ -79,7 +91,7 @@ export function backwardActivities(ctx: ActivityContext) {
         const kids = kidsOf(o.path);
         // Every nested folder the service made here, in scope or not (archived in the ERP):
         // the service's, never linked as attachments.
-        const nested = rows.filter((r) => r.kind === 'object_folder' && parentOf(r.path) === o.path);
+        const nested = allByParent.get(o.path) ?? [];
         const changed = !(entry.etag !== null && entry.etag === o.scanEtag);
         if (!changed && (kids.length === 0 || propagates)) return;
         listings++;

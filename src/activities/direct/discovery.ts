@@ -109,13 +109,15 @@ export async function discoverManagedFolders(cloud: CloudPort, mapping: MappingR
     const found = await locate(kids, listing.children, mapping, list);
     for (const o of kids) await apply(o, found.get(o.ref) ?? null);
     const now = await mapping.folders();
+    const holdsObjects = new Set(now.filter(objectFolders).map((r) => parentOf(r.path)));
+    const nowByRef = new Map(now.map((r) => [r.ref, r]));
     // ETags are recorded once what is below was looked at: an attempt that fails on the way
     // leaves them as they were, and the retry looks again.
     for (const o of kids) {
       const f = found.get(o.ref);
-      const row = now.find((r) => r.ref === o.ref);
+      const row = nowByRef.get(o.ref);
       if (!f || !row) continue;
-      const nests = now.some((r) => objectFolders(r) && parentOf(r.path) === row.path);
+      const nests = holdsObjects.has(row.path);
       const unchanged = opts.etagPropagation && f.etag !== null && f.etag === o.etag; // (o: as recorded before this listing)
       if (nests && !unchanged) await discoverInside(row); // (records its own ETag last)
       else await mapping.setEtag(o.ref, f.etag);

@@ -266,17 +266,25 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
     const groups = new Map<string, ErpRecord[]>();
     for (const n of nested) {
       const parentRef = n.parent === null ? modelRef : refs.objectFolder(n.record.model, n.parent);
-      groups.set(parentRef, [...(groups.get(parentRef) ?? []), n.record]);
+      const group = groups.get(parentRef);
+      if (group) group.push(n.record);
+      else groups.set(parentRef, [n.record]);
     }
     const plannedPaths = new Map<string, string>([[modelRef, modelPath]]);
     const placed: { record: ErpRecord; ref: string; path: string }[] = [];
     const subfolderNames = new Map<string, string[]>(); // nested folders' names: a file beside them takes another
+    // Folders of records that left scope stay where they are, and keep their names.
+    const staying = new Map<string, string[]>();
+    for (const m of mapped) {
+      if (m.kind !== 'object_folder' || m.syncModelId !== syncModel.id || !m.resModel || m.resId === null) continue;
+      if (assigned.has(recordKey(m.resModel, m.resId)) || deletedRecords.has(recordKey(m.resModel, m.resId))) continue;
+      const here = staying.get(parentPath(m.path));
+      if (here) here.push(baseName(m.path));
+      else staying.set(parentPath(m.path), [baseName(m.path)]);
+    }
     for (const [parentRef, siblings] of groups) {
       const parentPlanned = plannedPaths.get(parentRef)!;
-      const parentNow = mapping.get(parentRef)?.path ?? parentPlanned;
-      // Folders of records that left scope stay where they are, and keep their names.
-      const stayingHere = mapped.filter((m) => m.kind === 'object_folder' && m.syncModelId === syncModel.id && m.resModel && m.resId !== null &&
-        !assigned.has(recordKey(m.resModel, m.resId)) && !deletedRecords.has(recordKey(m.resModel, m.resId)) && parentPath(m.path) === parentNow).map((m) => baseName(m.path));
+      const stayingHere = staying.get(mapping.get(parentRef)?.path ?? parentPlanned) ?? [];
       const wanted = siblings.map((r) => {
         const rendered = naming.render(r);
         return { record: r, rendered, base: objectFolderName(r.displayName, rendered.name, r.id, rules) };
