@@ -60,15 +60,21 @@ function cloudWithHook(before: (path: string) => Promise<void>) {
   };
 }
 
+/** A pause point: `pause` stops there until `letGo`; `atPause` settles once something stopped there. */
+function gate() {
+  let reached!: () => void;
+  let letGo!: () => void;
+  const atPause = new Promise<void>((r) => { reached = r; });
+  const released = new Promise<void>((r) => { letGo = r; });
+  return { atPause, letGo, pause: async () => { reached(); await released; } };
+}
+
 const filesUnder = async (folder: string) => (await cloudTree(h, folder)).filter((p) => !p.endsWith('/'));
 
 test('an attempt that wakes after a newer one uploaded its file writes no "(2)" copy: it is fenced', async () => {
   const ids = await uploadBatch('Deco Addict', 'quote.txt');
-  let reached!: () => void;
-  const atPause = new Promise<void>((r) => { reached = r; });
-  let letGo!: () => void;
-  const paused = new Promise<void>((r) => { letGo = r; });
-  const old = createActivities({ ...deps(), openCloud: cloudWithHook(async () => { reached(); await paused; }) });
+  const { atPause, pause, letGo } = gate();
+  const old = createActivities({ ...deps(), openCloud: cloudWithHook(pause) });
   // The newer attempt uploads, but its release waits (here: the ERP refuses it for now, as
   // an Odoo restarting would), so the binary is still there for the old attempt to read:
   // in a real batch the release comes group by group, behind the uploads.
@@ -105,11 +111,8 @@ test('the old attempt\'s PUT landing between the newer one\'s look and its PUT: 
 
 test('an attempt that starts after a newer one claimed the batch does not take it back: it is fenced, the newer one finishes', async () => {
   const ids = await uploadBatch('Lumber Inc', 'plan.txt');
-  let reached!: () => void;
-  const atPause = new Promise<void>((r) => { reached = r; });
-  let letGo!: () => void;
-  const paused = new Promise<void>((r) => { letGo = r; });
-  const newer = createActivities({ ...deps(), openCloud: cloudWithHook(async () => { reached(); await paused; }) });
+  const { atPause, pause, letGo } = gate();
+  const newer = createActivities({ ...deps(), openCloud: cloudWithHook(pause) });
   const newerAttempt = attempt(2).run(newer.uploadAttachments, { ids });
   await atPause; // the newer attempt has claimed the batch and is about to PUT
 

@@ -22,6 +22,8 @@ import { DOCUMENTS_MODEL, documentIdOfUrlAttachment, isUrlDocumentAttachmentId, 
 import { ErpError, type ErpPort } from '../port.js';
 import { OdooClient, OdooError, type OdooSettings } from './client.js';
 import { OdooDocuments } from './documents.js';
+import { chunks, isoToOdooDate, odooDateToIso } from './values.js';
+
 
 const PAGE = 1000;
 const ATTACHMENT_FIELDS = ['name', 'type', 'url', 'mimetype', 'file_size', 'checksum', 'store_fname', 'res_model', 'res_id'];
@@ -36,17 +38,6 @@ const PREVIEWED = /^(application\/pdf|image\/|video\/|audio\/)/;
 interface AttachmentRow {
   id: number; name: string; type: 'binary' | 'url'; url: string | false; mimetype: string | false; file_size: number;
   checksum: string | false; store_fname: string | false; res_model: string | false; res_id: number | false;
-}
-
-/** Odoo's 'YYYY-MM-DD HH:MM:SS' (UTC) as ISO 8601. */
-export function odooDateToIso(value: unknown): string {
-  if (typeof value !== 'string' || !value) return new Date(0).toISOString();
-  return new Date(`${value.replace(' ', 'T')}Z`).toISOString();
-}
-
-/** ISO 8601 as Odoo's datetime format, for domain values. */
-export function isoToOdooDate(iso: string): string {
-  return new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 export class OdooErp implements ErpPort {
@@ -371,12 +362,6 @@ export function toErpError(err: unknown): Error {
   const e = new ErpError(code, err.message);
   (e as { cause?: unknown }).cause = err;
   return e;
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 export type { OdooSettings };

@@ -22,6 +22,7 @@ import {
 } from '../../domain/documents.js';
 import type { DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
 import { ErpError } from '../port.js';
+import { chunks, isoToOdooDate, odooDateToIso } from './values.js';
 
 type Call = <T>(model: string, method: string, opts: { ids?: number[]; kwargs?: Record<string, unknown> }) => Promise<T>;
 type Many2one = [number, string] | false;
@@ -84,7 +85,7 @@ export class OdooDocuments {
       for (const r of rows) {
         out.push({
           model: DOCUMENTS_MODEL, id: r.id, displayName: r.name || `Folder ${r.id}`, fields: { name: r.name },
-          writeDate: new Date(`${String(r.write_date).replace(' ', 'T')}Z`).toISOString(), parentId: many2oneId(r[parentField] as Many2one),
+          writeDate: odooDateToIso(r.write_date), parentId: many2oneId(r[parentField] as Many2one),
         });
       }
       if (rows.length < PAGE) return out;
@@ -108,7 +109,7 @@ export class OdooDocuments {
     const out: ErpAttachment[] = [];
     for (const chunk of chunks(folderIds, PAGE)) {
       const domain: DomainTerm[] = [['folder_id', 'in', chunk], ['type', '=', 'binary'], ['attachment_id', '!=', false]];
-      if (changedSince) domain.push(['write_date', '>=', new Date(changedSince).toISOString().slice(0, 19).replace('T', ' ')]);
+      if (changedSince) domain.push(['write_date', '>=', isoToOdooDate(changedSince)]);
       for (let last = 0; ;) {
         const docs = await this.searchDocuments([...domain, ['id', '>', last]]);
         out.push(...(await this.asFiles(docs)));
@@ -230,10 +231,4 @@ function asUrlDocument(d: DocumentRow): ErpAttachment {
     id: urlDocumentAttachmentId(d.id), resModel: DOCUMENTS_MODEL, resId: many2oneId(d.folder_id) ?? 0, name: d.name || `Document ${d.id}`,
     type: 'url', url: d.url || null, isFolder: false, mimetype: 'text/uri-list', size: 0, checksum: null, storeRef: null,
   };
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
