@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
-import { CloudError, HandedOver, type CloudItem, type CloudPort } from '../../cloud/port.js';
+import { CloudError, HandedOver, type BulkOutcome, type CloudItem, type CloudPort } from '../../cloud/port.js';
 import { getSettings } from '../../db/repos/connection.js';
 import type { LogEntry } from '../../db/repos/logs.js';
 import { toMappedItem, type MappingRow } from '../../db/repos/mapping.js';
@@ -475,9 +475,11 @@ export function directActivities(ctx: ActivityContext) {
       }
 
       /**
-       * Small new files, many to one request. Bulk upload overwrites, so each file gets a
-       * name its folder's listing shows free, claimed before the request; a file the
-       * request refused goes again by PUT (the desktop client's way), which reports it.
+       * Small new files, many to one request. Bulk upload overwrites (Nextcloud has no
+       * precondition for its parts), so each file gets a name its folder's listing shows
+       * free, claimed before the request; a file the request refused goes again by PUT (the
+       * desktop client's way), which reports it. The contents are read before that listing:
+       * between the look and the request there is only the claim, one statement.
        */
       async function putBulk(group: Job[]): Promise<void> {
         const settled = new Set<Job>();
@@ -485,18 +487,10 @@ export function directActivities(ctx: ActivityContext) {
         const sending: { job: Job; path: string; content: Buffer }[] = [];
         let posted = false;
         try {
-          await ctx.fence(input.lease, group.map((j) => j.op.id));
-          const taken = new Set<string>();
-          for (const folder of new Set(group.map((j) => parentOf(j.path)))) {
-            for (const child of (await cloud.list(folder))?.children ?? []) taken.add(child.path);
-          }
+          const contents = new Map<Job, Buffer>();
           for (const job of group) {
-            const path = freePath(job.path, new Set([...taken, ...[...reservedBy].filter(([, j]) => j !== job).map(([p]) => p)]));
-            if (!path || !reserve(job, path)) { retry.push(job); continue; }
-            taken.add(path);
             try {
-              await claim(job, path);
-              sending.push({ job, path, content: await readWhole(job.attachment, deps.erp) });
+              contents.set(job, await readWhole(job.attachment, deps.erp));
             } catch (err) {
               failed.add(job);
               await scope.failed(job.op, err);
@@ -504,8 +498,22 @@ export function directActivities(ctx: ActivityContext) {
               settleJob(job);
             }
           }
+          const readable = group.filter((j) => contents.has(j));
+          if (readable.length === 0) return;
+          await ctx.fence(input.lease, readable.map((j) => j.op.id));
+          const taken = new Set<string>();
+          const listings = await Promise.all([...new Set(readable.map((j) => parentOf(j.path)))].map((folder) => cloud.list(folder)));
+          for (const listing of listings) for (const child of listing?.children ?? []) taken.add(child.path);
+          for (const job of readable) {
+            const path = freePath(job.path, new Set([...taken, ...[...reservedBy].filter(([, j]) => j !== job).map(([p]) => p)]));
+            if (!path || !reserve(job, path)) { retry.push(job); continue; }
+            taken.add(path);
+            sending.push({ job, path, content: contents.get(job)! });
+          }
+          await claimPaths(sending.filter((s) => s.job.claimed !== s.path).map((s) => ({ id: s.job.op.id, path: s.path })));
+          for (const s of sending) s.job.claimed = s.path;
           posted = true;
-          const outcomes = await cloud.bulkUpload(sending.map(({ path, content }) => ({ path, content })));
+          const outcomes = sending.length ? await cloud.bulkUpload(sending.map(({ path, content }) => ({ path, content }))) : new Map<string, BulkOutcome>();
           for (const s of sending) {
             if (outcomes.get(s.path)?.ok) {
               s.job.path = s.path;
