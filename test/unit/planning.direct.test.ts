@@ -1,5 +1,5 @@
 import {
-  assignRecords, assignSiblingNames, dedupeSiblingNames, isSpellingOf, planDirectSync, refs,
+  assignRecords, assignSiblingNames, dedupeSiblingNames, isSpellingOf, planDirectSync, refs, withSuffix,
   type DirectOperation, type DirectPlanInput, type MappedItem,
 } from '../../src/domain/planning/direct.js';
 import type { ErpAttachment, ErpRecord, SyncModel } from '../../src/domain/types.js';
@@ -265,6 +265,16 @@ test('assignSiblingNames keeps current spellings; isSpellingOf', () => {
   expect(isSpellingOf('offer (x).pdf', 'offer.pdf')).toBe(false);
   expect(isSpellingOf('Acme Ltd', 'Acme')).toBe(false);
   expect(isSpellingOf('Acme (12)', 'Acme')).toBe(true);
+});
+
+test('withSuffix numbers the last segment before a real extension only', () => {
+  expect(withSuffix('offer.pdf', 2)).toBe('offer (2).pdf');
+  expect(withSuffix('archive.tar.gz', 3)).toBe('archive.tar (3).gz');
+  expect(withSuffix('/Odoo/Contacts/J. Smith/README', 2)).toBe('/Odoo/Contacts/J. Smith/README (2)');
+  expect(withSuffix('/Odoo/Contacts/J. Smith/notes.txt', 2)).toBe('/Odoo/Contacts/J. Smith/notes (2).txt');
+  expect(withSuffix('J. Smith', 2)).toBe('J. Smith (2)');
+  expect(withSuffix('.bashrc', 2)).toBe('.bashrc (2)');
+  expect(isSpellingOf('J. Smith (2)', 'J. Smith')).toBe(true);
 });
 
 test('refs are stable identities', () => {

@@ -168,8 +168,12 @@ export function assignSiblingNames<K extends string>(entries: { key: K; base: st
 }
 
 export function withSuffix(name: string, n: number): string {
+  // Only the last segment of a path, and only a real extension (`.pdf`, not `. Smith`):
+  // `/Contacts/J. Smith/README` becomes `/Contacts/J. Smith/README (2)`.
+  const start = name.lastIndexOf('/') + 1;
   const dot = name.lastIndexOf('.');
-  return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+  const ext = dot > start ? name.slice(dot) : '';
+  return /^\.[^\s.]{1,15}$/u.test(ext) ? `${name.slice(0, dot)} (${n})${ext}` : `${name} (${n})`;
 }
 
 /** `Acme` and `Acme (2)` are spellings of `Acme`; `Acme (1)` and `Acme Ltd` are not. */
