@@ -46,6 +46,12 @@ test('direct: the Odoo binary goes to the cloud, then Odoo\'s attachment becomes
   // Released as Odoo needs it: no binary left, and no PDF mimetype that would make Odoo's
   // viewer fetch the cloud page as a PDF.
   expect(await attachment(invoice)).toMatchObject({ type: 'url', store_fname: false, file_size: 0, mimetype: 'application/octet-stream', url: expect.stringContaining('invoice.pdf') });
+  // People without a cloud login download it through the service, by its Odoo id.
+  const proxied = await fetch(`${h.api.url}/api/attachments/${invoice}/content`, { headers: { authorization: `Bearer ${h.api.token}` } });
+  expect(proxied.status).toBe(200);
+  expect(proxied.headers.get('content-disposition')).toContain('invoice.pdf');
+  expect(await proxied.text()).toBe('%PDF-1.4 invoice of Azure');
+  expect((await h.api.call('GET', `/api/attachments/${invoice + 1000}/content`)).status).toBe(404);
 });
 
 test('direct: a record renamed in Odoo renames its folder; a URL attachment deleted in Odoo deletes its file', async () => {

@@ -3,7 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cloudItems, erpAttachments } from '../../db/schema.js';
+import { CloudError } from '../../cloud/port.js';
 import { DomainError } from '../../domain/domains.js';
+import { ErpError } from '../../erp/port.js';
 import { sanitizeName } from '../../domain/naming.js';
 import type { Services } from '../../services.js';
 import { ApiError, notFound, parseBody, validate } from '../errors.js';
@@ -156,26 +158,40 @@ export function recordRoutes(app: FastifyInstance, services: Services): void {
     return reply.code(204).send();
   });
 
-  /** Downloads need no cloud login: a synced file is streamed from the cloud through us. */
+  /**
+   * Downloads need no cloud login: a synced file is streamed from the cloud through us.
+   * It serves the ERP the syncs use (the builtin store, or the confirmed Odoo), since the
+   * mapping that finds the cloud file is that ERP's.
+   */
   app.get('/api/attachments/:id/content', async (request, reply) => {
     const id = validate(idParam, (request.params as { id: string }).id, 'id');
-    const [row] = await db.select().from(erpAttachments).where(eq(erpAttachments.id, id));
-    if (!row) throw notFound(`Attachment ${id}`);
-    if (row.isFolder) throw new ApiError(409, 'is_folder', 'A folder link has no content to download; open it in the cloud');
+    const current = services.erp;
+    const att = await current.getAttachment(id).catch(erpUnavailable);
+    if (!att) throw notFound(`Attachment ${id}`);
+    if (att.isFolder) throw new ApiError(409, 'is_folder', 'A folder link has no content to download; open it in the cloud');
     let stream: Readable;
-    if (row.type === 'binary') {
-      stream = (await erp.openContent(id)).stream;
+    if (att.type === 'binary') {
+      stream = (await current.openContent(id, att).catch(erpUnavailable)).stream;
     } else {
       const [item] = await db.select().from(cloudItems).where(eq(cloudItems.attachmentId, id));
       const opened = await services.openCloud();
       if (!item || !opened) throw new ApiError(409, 'not_downloadable', 'This URL attachment is not linked to a file of the confirmed cloud connection');
-      stream = await opened.cloud.download(item.path);
+      stream = await opened.cloud.download(item.path).catch((err: unknown) => {
+        if (err instanceof CloudError && err.code === 'not_found') throw new ApiError(404, 'cloud_file_missing', `${item.path} is no longer in the cloud (the next backward sync unlinks it)`);
+        if (err instanceof CloudError) throw new ApiError(502, 'cloud_unavailable', `The cloud did not give ${item.path}: ${err.message}`);
+        throw err;
+      });
     }
-    return sendDownload(reply, stream, row);
+    return sendDownload(reply, stream, att);
   });
 }
 
-async function sendDownload(reply: FastifyReply, stream: Readable, row: AttachmentRow) {
+function erpUnavailable(err: unknown): never {
+  if (err instanceof ErpError) throw new ApiError(502, 'erp_unavailable', `The ERP did not answer: ${err.message}`);
+  throw err;
+}
+
+async function sendDownload(reply: FastifyReply, stream: Readable, row: { name: string; mimetype: string | null }) {
   reply.header('content-type', row.mimetype || 'application/octet-stream');
   reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(row.name)}`);
   reply.header('x-content-type-options', 'nosniff');
