@@ -84,3 +84,31 @@ test('an Odoo nobody answers for: erp_unreachable; back to builtin forgets the O
   const [{ n }] = await h.services.database.sql`select count(*)::int as n from erp_connection` as unknown as [{ n: number }];
   expect(n).toBe(0);
 });
+
+test('another ERP takes over only from an empty mapping: its ids would name other records; the same Odoo with a new key may be saved', async () => {
+  const { sql } = h.services.database;
+  // A mapping made with the builtin store: a record's folder and one file.
+  await sql`insert into cloud_items (kind, ref, res_model, res_id, path) values ('object_folder', 'object:res.partner:7', 'res.partner', 7, '/Odoo/Contacts/Deco Addict')`;
+  await sql`insert into cloud_items (kind, ref, attachment_id, path) values ('file', 'attachment:12', 12, '/Odoo/Contacts/Deco Addict/quote.pdf')`;
+  const refused = await h.api.call('PUT', '/api/erp', odoo('https://erp.test'));
+  expect(refused.status).toBe(409);
+  expect(refused.json.error.code).toBe('erp_switch_needs_reset');
+  expect(refused.json.error.message).toMatch(/the builtin store.*POST \/api\/connection\/reset/);
+  expect((await h.api.call('GET', '/api/erp')).json.kind).toBe('builtin');
+  expect((await h.api.call('PUT', '/api/erp', { kind: 'builtin' })).status).toBe(200); // no switch
+
+  // An Odoo that made the mapping: a new key, another spelling of its address are no switch;
+  // another database, another address or the builtin store are.
+  await sql`delete from cloud_items`;
+  expect((await h.api.call('PUT', '/api/erp', odoo('https://erp.test'))).status).toBe(200);
+  await sql`insert into operations (direction, kind, dedupe_key, payload) values ('backward', 'unlink_attachment', 'unlink:12', '{"attachmentId": 12}'::jsonb)`;
+  expect((await h.api.call('PUT', '/api/erp', odoo('https://ERP.test:443/', { apiKey: 'a-new-api-key-456' }))).status).toBe(200);
+  for (const body of [odoo('https://erp.test', { database: 'other' }), odoo('https://erp2.test'), { kind: 'builtin' }]) {
+    const r = await h.api.call('PUT', '/api/erp', body);
+    expect({ status: r.status, code: r.json.error?.code }).toEqual({ status: 409, code: 'erp_switch_needs_reset' });
+  }
+  const [row] = await sql`select url, database from erp_connection`;
+  expect(row).toEqual({ url: 'https://ERP.test:443', database: 'odootest' });
+  await sql`delete from operations`;
+  expect((await h.api.call('PUT', '/api/erp', { kind: 'builtin' })).status).toBe(200);
+});

@@ -30,10 +30,32 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
   const get = async () => (await db.select().from(erpConnection).where(eq(erpConnection.id, 1)))[0];
 
+  /**
+   * The mapping and the queue name records and attachments by the ids of the ERP they were
+   * made with. Given another ERP (the builtin store for an Odoo, another Odoo or database),
+   * those ids would name other people's records: a cloud file deleted would unlink an
+   * unrelated attachment. So another ERP takes over only from an empty mapping (a reset).
+   * A new API key, user or address spelling of the same Odoo database is not a switch.
+   */
+  async function refuseSwitchWithMapping(before: typeof erpConnection.$inferSelect | undefined, next: { url: string; database: string } | null) {
+    const same = !before ? next === null
+      : next !== null && before.database === next.database && sameAddress(before.url, next.url);
+    if (same) return;
+    const [row] = await db.execute<{ items: number; ops: number }>(sql`select
+      (select count(*)::int from cloud_items where kind in ('object_folder', 'file', 'folder_link')) as items,
+      (select count(*)::int from operations where status <> 'done') as ops`);
+    if (!row || (row.items === 0 && row.ops === 0)) return;
+    const from = before ? `the Odoo at ${before.url} (database ${before.database})` : 'the builtin store';
+    throw new ApiError(409, 'erp_switch_needs_reset',
+      `The cloud mapping (${row.items} records' folders and files, ${row.ops} queued operations) was made with ${from}; its ids would name other records in another ERP. ` +
+      'Run POST /api/connection/reset first (it forgets the mapping; the files stay in the cloud), then switch');
+  }
+
   app.get('/api/erp', async () => erpView(await get()));
 
   app.put('/api/erp', async (request) => {
     const input = parseBody(erpBody, request);
+    await refuseSwitchWithMapping(await get(), input.kind === 'builtin' ? null : { url: input.url.replace(/\/+$/, ''), database: input.database });
     if (input.kind === 'builtin') {
       await db.delete(erpConnection);
       return erpView(undefined);
@@ -62,4 +84,14 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
       throw new ApiError(422, err.code, err.message);
     }
   });
+}
+
+/** Two spellings of one Odoo address: case of the host, a default port, a trailing slash. */
+function sameAddress(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.origin === y.origin && x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '');
+  } catch {
+    return a === b;
+  }
 }
