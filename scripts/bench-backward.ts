@@ -30,7 +30,7 @@ async function main() {
 
     await services.connections.save({ url: dav.url, username: dav.username, password: dav.password, rootFolder: 'Odoo', publicUrls: false });
     const saved = (await services.connections.get())!;
-    await services.connections.markConfirmed(await confirmCloud(services.cloudFor(services.connections.credentials(saved)), '/Odoo'));
+    await services.connections.markConfirmed(await confirmCloud(services.cloudFor(services.connections.credentials(saved)), { configured: 'Odoo' }));
     for (let m = 0; m < MODELS; m++) {
       await services.database.sql`insert into sync_models (model, folder_name, sequence) values (${`bench.model${m}`}, ${`Model ${m}`}, ${10 + m})`;
       for (let r = 0; r < FOLDERS / MODELS; r++) await services.builtin.createRecord(`bench.model${m}`, `Record ${m}-${r}`, {});

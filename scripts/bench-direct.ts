@@ -64,7 +64,7 @@ async function main() {
     // 2. The service, worker in its own process (as in production).
     await services.connections.save({ url: dav.url + 'service/', ...auth, rootFolder: 'Odoo', publicUrls: false });
     const saved = (await services.connections.get())!;
-    await services.connections.markConfirmed(await confirmCloud(services.cloudFor(services.connections.credentials(saved)), '/Odoo'));
+    await services.connections.markConfirmed(await confirmCloud(services.cloudFor(services.connections.credentials(saved)), { configured: 'Odoo' }));
     await services.database.sql`insert into sync_models (model, folder_name, sequence) values ('res.partner', 'Contacts', 10)`;
     worker = await startBenchWorker(settings, { SYNC_CONCURRENCY: String(CONCURRENCY) });
     const serviceSeconds = await timedSync(services, 'bench-1');

@@ -85,7 +85,7 @@ async function main() {
       // 2. The service, its worker in its own process.
       await services.connections.save({ url: davRoot, ...auth, rootFolder: serviceRoot, publicUrls: false });
       const saved = (await services.connections.get())!;
-      const capabilities = await confirmCloud(services.cloudFor(services.connections.credentials(saved)), `/${serviceRoot}`);
+      const capabilities = await confirmCloud(services.cloudFor(services.connections.credentials(saved)), { configured: serviceRoot });
       await services.connections.markConfirmed(capabilities);
       await services.database.sql`insert into sync_models (model, folder_name, sequence) values ('res.partner', 'Contacts', 10)`;
       worker = await startBenchWorker(settings, { SYNC_CONCURRENCY: String(CONCURRENCY), SYNC_BATCH_SIZE: String(Math.max(FILES, 200)) });

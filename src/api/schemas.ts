@@ -24,7 +24,8 @@ export const connectionBody = z.object({
   url: httpUrl,
   username: z.string().min(1, 'is required'),
   password: z.string().min(1, 'is required'),
-  rootFolder: z.string().trim().min(1, 'must not be empty').max(200).refine((s) => !/[/\\]/.test(s), 'must be one folder name, without slashes').default('Odoo'),
+  rootFolder: z.string().trim().min(1, 'must not be empty').max(200).refine((s) => !/[/\\]/.test(s), 'must be one folder name, without slashes')
+    .refine((s) => sanitizeName(s) !== '', 'has nothing a cloud name can keep (only dots and spaces)').default('Odoo'),
   publicUrls: z.boolean().default(false),
 }).strict();
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { joinCloudPath } from '../domain/naming.js';
+import { joinCloudPath, rootFolderName } from '../domain/naming.js';
 import type { CloudCapabilities, CloudPort } from './port.js';
 
 /**
@@ -8,13 +8,14 @@ import type { CloudCapabilities, CloudPort } from './port.js';
  * rename, delete), creates the root folder, and reads the server's capabilities. Leaves
  * nothing behind: the probe is removed even when a step fails.
  */
-export async function confirmCloud(cloud: CloudPort, rootPath: string): Promise<CloudCapabilities> {
+export async function confirmCloud(cloud: CloudPort, root: { mapped: string } | { configured: string }): Promise<CloudCapabilities> {
   const capabilities = await cloud.detectCapabilities();
-  const root = joinCloudPath(rootPath);
-  await cloud.createFolder(root);
+  // The folder the direct sync will use: its name cleaned by the server's own rules too.
+  const rootPath = 'mapped' in root ? joinCloudPath(root.mapped) : joinCloudPath(rootFolderName(root.configured, capabilities));
+  await cloud.createFolder(rootPath);
   const token = randomBytes(6).toString('hex');
-  const probe = joinCloudPath(root, `.sync-probe-${token}.txt`);
-  const renamed = joinCloudPath(root, `.sync-probe-${token}-renamed.txt`);
+  const probe = joinCloudPath(rootPath, `.sync-probe-${token}.txt`);
+  const renamed = joinCloudPath(rootPath, `.sync-probe-${token}-renamed.txt`);
   const body = Buffer.from('connection check\n');
   try {
     await cloud.uploadNew(probe, Readable.from([body]), body.length);

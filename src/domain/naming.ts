@@ -70,6 +70,15 @@ export function objectFolderName(displayName: string, rendered: string | null, r
   return fromDisplayName || `record-${recordId}`;
 }
 
+/**
+ * The root folder's name as the direct sync makes it: the configured name after the same
+ * cleaning as every other name (and the server's own rules), `Odoo` when nothing is left.
+ * The confirm step creates the same folder.
+ */
+export function rootFolderName(configured: string, rules: NamingRules = {}): string {
+  return sanitizeName(configured, MAX_NAME_BYTES, rules) || 'Odoo';
+}
+
 /** Joins cloud path segments into an absolute, `/`-separated path. */
 export function joinCloudPath(...segments: string[]): string {
   return '/' + segments.flatMap((s) => s.split('/')).filter(Boolean).join('/');

@@ -231,4 +231,12 @@ describe('Login and Confirm reports each failure with its own code', () => {
     expect(listing.status).toBe(207);
     expect(await listing.text()).not.toContain('sync-probe');
   });
+  test('the root folder is made under the name the direct sync will give it: cleaned as every name is', async () => {
+    expectError(await save({ rootFolder: ' .. ' }), 422, 'invalid_fields');
+    await save({ rootFolder: 'ERP: Files' });
+    expect((await h.api.call('POST', '/api/connection/confirm')).status).toBe(200);
+    const exists = async (name: string) => (await fetch(`${h.dav.url}${encodeURIComponent(name)}/`, { method: 'PROPFIND', headers: { depth: '0', authorization: 'Basic ' + Buffer.from(`${h.dav.username}:${h.dav.password}`).toString('base64') } })).status;
+    expect(await exists('ERP- Files')).toBe(207);
+    expect(await exists('ERP: Files')).toBe(404);
+  });
 });

@@ -1,4 +1,4 @@
-import { capBytesKeepingExtension, joinCloudPath, MAX_NAME_BYTES, objectFolderName, sanitizeName } from '../../src/domain/naming.js';
+import { capBytesKeepingExtension, joinCloudPath, MAX_NAME_BYTES, objectFolderName, rootFolderName, sanitizeName } from '../../src/domain/naming.js';
 
 describe('sanitizeName', () => {
   test.each([
@@ -59,4 +59,12 @@ test('the cloud\'s own forbidden names and characters (its capabilities) are app
   expect(sanitizeName('a;b\u00a7c.txt', MAX_NAME_BYTES, rules)).toBe('a-b-c.txt');
   expect(sanitizeName('desktop.ini')).toBe('desktop.ini'); // without the rules: allowed
   expect(objectFolderName('Thumbs.db', null, 7, rules)).toBe('Thumbs-db');
+});
+
+test('rootFolderName: the configured root cleaned like every name, by the server\'s rules too; Odoo when nothing is left', () => {
+  expect(rootFolderName('ERP: Files')).toBe('ERP- Files');
+  expect(rootFolderName('Odoo;ERP', { forbiddenCharacters: [';'] })).toBe('Odoo-ERP');
+  expect(rootFolderName('ERP.part')).toBe('ERP-part');
+  expect(rootFolderName(' .. ')).toBe('Odoo');
+  expect(Buffer.byteLength(rootFolderName('é'.repeat(200)))).toBeLessThanOrEqual(MAX_NAME_BYTES);
 });

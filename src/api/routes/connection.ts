@@ -5,7 +5,6 @@ import { confirmCloud } from '../../cloud/confirm.js';
 import { CloudError } from '../../cloud/port.js';
 import { connectionView } from '../../db/repos/connection.js';
 import { MappingRepo } from '../../db/repos/mapping.js';
-import { joinCloudPath } from '../../domain/naming.js';
 import type { Services } from '../../services.js';
 import { ApiError, parseBody } from '../errors.js';
 import { connectionBody } from '../schemas.js';
@@ -101,7 +100,7 @@ export function connectionRoutes(app: FastifyInstance, services: Services, opts:
       // A root the service already made stays the place to check: a renamed root folder is
       // moved by the next direct sync, not made anew next to the old one.
       const mappedRoot = await new MappingRepo(services.database.db).get('root');
-      const capabilities = await confirmCloud(cloud, mappedRoot?.path ?? joinCloudPath(row.rootFolder));
+      const capabilities = await confirmCloud(cloud, mappedRoot ? { mapped: mappedRoot.path } : { configured: row.rootFolder });
       if (row.publicUrls && !(capabilities.shares && capabilities.publicShares !== false)) {
         throw new ApiError(422, 'public_urls_unsupported', capabilities.shares ? 'This server does not allow public link shares (files_sharing.public.enabled is off): save the connection with publicUrls: false, or allow public links on the server.' : 'This server has no share API (it is plain WebDAV): public links need Nextcloud or ownCloud. Save the connection with publicUrls: false.');
       }

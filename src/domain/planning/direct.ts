@@ -9,7 +9,7 @@
  * before a rename or a move of its parent still lands in the right folder.
  */
 import { compileNameExpression, NameExpressionError, renderNameExpression, type CompiledNameExpression } from '../nameExpressions.js';
-import { joinCloudPath, MAX_NAME_BYTES, objectFolderName, sanitizeName, type NamingRules } from '../naming.js';
+import { joinCloudPath, MAX_NAME_BYTES, objectFolderName, rootFolderName, sanitizeName, type NamingRules } from '../naming.js';
 import { nestFolders } from '../documents.js';
 import { recordReader } from '../records.js';
 import type { DefaultFolder, ErpAttachment, ErpRecord, SyncModel } from '../types.js';
@@ -219,7 +219,7 @@ export function planDirectSync(input: DirectPlanInput): DirectPlan {
   // Root.
   const rules = input.naming ?? {};
   const clean = (raw: string) => sanitizeName(raw, MAX_NAME_BYTES, rules);
-  const rootName = clean(input.rootFolder) || 'Odoo';
+  const rootName = rootFolderName(input.rootFolder, rules);
   const rootPath = joinCloudPath(rootName);
   place(folderOps, { ref: refs.root(), parentRef: null, name: rootName, path: rootPath }, { kind: 'root' });
 
