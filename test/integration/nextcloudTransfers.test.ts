@@ -184,3 +184,18 @@ test('plain WebDAV has neither: a clear unsupported error', async () => {
   await expect(plain.putNewChunked('/x.bin', stream(Buffer.alloc(1)), 1, { chunkSize: 5 * MB, uploadKey: 'k' })).rejects.toMatchObject({ code: 'unsupported' });
   await expect(plain.bulkUpload([{ path: '/x', content: Buffer.alloc(1) }])).rejects.toMatchObject({ code: 'unsupported' });
 });
+
+test('a connection to a folder below the user root: public links, bulk parts and chunked uploads name the user\'s own paths', async () => {
+  await cloud.createFolder('/Company');
+  const below = new WebDavCloud({ url: `${layer.url}Company/`, username: h.dav.username, password: h.dav.password });
+  const out = await below.bulkUpload([{ path: '/note.txt', content: Buffer.from('below the root') }]);
+  expect(out.get('/note.txt')).toMatchObject({ ok: true });
+  expect((await cloudContent('/Company/note.txt')).toString()).toBe('below the root');
+  const item = (await below.stat('/note.txt'))!;
+  const link = await below.publicLink(item);
+  expect(await (await fetch(`${link}/download`)).text()).toBe('below the root');
+  expect(await below.publicLink(item)).toBe(link); // the share is found again under the same path
+  const data = content(6 * MB, 'below');
+  expect(await below.putNewChunked('/big.bin', stream(data), data.length, { chunkSize: 5 * MB, uploadKey: 'k-below' })).toBe(true);
+  expect(sha(await cloudContent('/Company/big.bin'))).toBe(sha(data));
+});

@@ -181,6 +181,14 @@ export class WebDavCloud implements CloudPort {
     return { dav: new URL(`${m[1]}/`, this.base), user: decodeURIComponent(m[2]!), folder: normalisePath(decodeURIComponent(m[3] ?? '/')) };
   }
 
+  /** A path of this connection as the user's own files name it (`/remote.php/dav/files/<user>/...` or `/remote.php/webdav/...`). */
+  private userPath(path: string): string {
+    const dav = this.davFiles();
+    if (dav) return normalisePath(`${dav.folder}/${path}`);
+    const legacy = /\/remote\.php\/webdav(\/.*)?$/.exec(this.base.pathname);
+    return legacy ? normalisePath(`${decodeURIComponent(legacy[1] ?? '/')}/${path}`) : path;
+  }
+
   async putNewChunked(path: string, body: Readable, size: number, opts: { sha1?: string | null; chunkSize: number; uploadKey: string; beforeChunk?: () => Promise<void> }): Promise<boolean> {
     const dav = this.davFiles();
     if (!dav) throw new CloudError('unsupported', 'Chunked upload needs a Nextcloud /remote.php/dav/files/<user>/ URL');
@@ -242,7 +250,7 @@ export class WebDavCloud implements CloudPort {
     const dav = this.davFiles();
     if (!dav) throw new CloudError('unsupported', 'Bulk upload needs a Nextcloud /remote.php/dav/files/<user>/ URL');
     if (files.length === 0) return new Map();
-    const parts = files.map((f) => ({ filesPath: normalisePath(`${dav.folder}/${f.path}`), content: f.content }));
+    const parts = files.map((f) => ({ filesPath: this.userPath(f.path), content: f.content }));
     const boundary = `boundary_${randomBytes(12).toString('hex')}`;
     const url = new URL('bulk', dav.dav).toString();
     let res: Response;
@@ -307,9 +315,11 @@ export class WebDavCloud implements CloudPort {
       'OCS-APIRequest': 'true', Accept: 'application/json',
       Authorization: this.basicAuth(),
     };
+    // The share API names items from the user's root; the connection may be a folder below it.
+    const shared = this.userPath(item.path);
     // Nextcloud makes a new link share on every POST: reuse the one there is.
     const query = new URL(api);
-    query.search = new URLSearchParams({ path: item.path, reshares: 'false', format: 'json' }).toString();
+    query.search = new URLSearchParams({ path: shared, reshares: 'false', format: 'json' }).toString();
     const existing = await this.ocs(query, { headers }, `list shares of ${item.path}`);
     const found = Array.isArray(existing) ? existing.find((s: { share_type?: number; url?: string }) => Number(s.share_type) === 3 && typeof s.url === 'string') : undefined;
     if (found) return found.url as string;
@@ -318,7 +328,7 @@ export class WebDavCloud implements CloudPort {
     const made = await this.ocs(create, {
       method: 'POST',
       headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ shareType: '3', path: item.path }).toString(),
+      body: new URLSearchParams({ shareType: '3', path: shared }).toString(),
     }, `share ${item.path}`) as { url?: unknown } | null;
     if (!made || typeof made.url !== 'string') throw new CloudError('bad_response', `The share API made a link share for ${item.path} but gave no URL`);
     return made.url;
