@@ -1,11 +1,20 @@
 /**
- * Bulk upload cannot be made conditional (Nextcloud writes each part over whatever is
- * there), so the only safe names are those a listing just showed free. The contents are
- * read before that listing: a file someone makes in the folder while they are read is
- * seen, and keeps its name and content; ours goes beside it as "(2)".
+ * The upload activity against the Nextcloud layer (test/support/nextcloudLayer.ts) over
+ * Apache, one attempt at a time:
+ * - bulk upload cannot be made conditional (Nextcloud writes each part over whatever is
+ *   there), so the only safe names are those a listing just showed free. The contents are
+ *   read before that listing: a file someone makes in the folder while they are read is
+ *   seen, and keeps its name and content; ours goes beside it as "(2)";
+ * - by PUT, the same file meets If-None-Match: * (412) and ours takes the next name;
+ * - the share API refusing the credentials (an app password revoked mid-run) stops the run
+ *   instead of asking again for every file; the retry links what was uploaded.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.js';
+import type { CloudPort } from '../../src/cloud/port.js';
+import { WebDavCloud } from '../../src/cloud/webdav/adapter.js';
+import { DEFAULT_TRANSFERS } from '../../src/domain/transfers.js';
 import type { ErpPort } from '../../src/erp/port.js';
 import { basicAuth, createHarness, type Harness } from '../support/harness.js';
 import { startNextcloudLayer, type NextcloudLayer } from '../support/nextcloudLayer.js';
@@ -30,9 +39,10 @@ const env = new MockActivityEnvironment();
 const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => env.run(fn, ...args) as Promise<R>;
 const deps = () => ({ db: h.services.database.db, erp: h.services.erp, log: h.services.log, openCloud: h.services.openCloud });
 
-test('a file made in the folder while the contents are read is not overwritten by the bulk request', async () => {
-  const record = await addRecord(h, 'res.partner', 'Azure Interior');
-  for (const name of ['a.txt', 'b.txt', 'c.txt']) await attach(h, 'res.partner', record, name, `ours ${name}`);
+/** A record with these files, planned and its folders made: the upload batch. */
+async function uploadBatch(name: string, files: string[]): Promise<{ record: number; ids: number[] }> {
+  const record = await addRecord(h, 'res.partner', name);
+  for (const file of files) await attach(h, 'res.partner', record, file, `ours ${file}`);
   const acts = createActivities(deps());
   await run(acts.planDirectSync, { fullScan: true });
   let batch = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
@@ -41,27 +51,82 @@ test('a file made in the folder while the contents are read is not overwritten b
     batch = (await run(acts.takeNextBatch, { direction: 'direct' }))!;
   }
   expect(batch.kind).toBe('upload');
+  return { record, ids: batch.ids };
+}
 
-  // Someone saves b.txt into the record's folder while the service reads its binaries.
+/** The ERP, with someone saving `path` into the cloud while the service reads the first binary. */
+function erpWhileSomeoneSaves(path: string): ErpPort {
   const erp: ErpPort = Object.create(h.services.erp);
   let made = false;
   erp.openContent = async (...args) => {
     if (!made) {
       made = true;
-      const res = await fetch(`${layer.url}Odoo/Contacts/Azure%20Interior/b.txt`, { method: 'PUT', body: 'theirs', headers: { authorization: basicAuth(h.dav.username, h.dav.password) } });
+      const res = await fetch(`${layer.url}${path.split('/').filter(Boolean).map(encodeURIComponent).join('/')}`, { method: 'PUT', body: 'theirs', headers: auth() });
       expect(res.status).toBe(201);
     }
     return h.services.erp.openContent(...args);
   };
+  return erp;
+}
+const auth = () => ({ authorization: basicAuth(h.dav.username, h.dav.password) });
+const text = async (path: string) => (await fetch(`${h.dav.url}${path.split('/').filter(Boolean).map(encodeURIComponent).join('/')}`, { headers: auth() })).text();
+const namesIn = async (folder: string) => (await cloudTree(h, folder)).map((p) => p.slice(folder.length + 1));
+const typesOf = async (record: number) => h.services.database.sql`select name, type from erp_attachments where res_id = ${record} order by name`;
+
+test('a file made in the folder while the contents are read is not overwritten by the bulk request', async () => {
+  const { record, ids } = await uploadBatch('Azure Interior', ['a.txt', 'b.txt', 'c.txt']);
+  const folder = '/Odoo/Contacts/Azure Interior';
   const mark = layer.requests.length;
-  expect(await run(createActivities({ ...deps(), erp }).uploadAttachments, { ids: batch.ids })).toEqual({ done: 3, failed: 0 });
+  const acts = createActivities({ ...deps(), erp: erpWhileSomeoneSaves(`${folder}/b.txt`) });
+  expect(await run(acts.uploadAttachments, { ids })).toEqual({ done: 3, failed: 0 });
   expect(layer.requests.slice(mark).filter((r) => r === 'POST /remote.php/dav/bulk')).toHaveLength(1);
 
-  const folder = '/Odoo/Contacts/Azure Interior';
-  expect((await cloudTree(h, folder)).map((p) => p.slice(folder.length + 1))).toEqual(['a.txt', 'b (2).txt', 'b.txt', 'c.txt']);
-  const text = async (name: string) => (await fetch(`${h.dav.url}Odoo/Contacts/Azure%20Interior/${encodeURIComponent(name)}`, { headers: { authorization: basicAuth(h.dav.username, h.dav.password) } })).text();
-  expect(await text('b.txt')).toBe('theirs');
-  expect(await text('b (2).txt')).toBe('ours b.txt');
-  const rows = await h.services.database.sql`select name, type from erp_attachments where res_id = ${record} order by name`;
-  expect(rows).toEqual([{ name: 'a.txt', type: 'url' }, { name: 'b.txt', type: 'url' }, { name: 'c.txt', type: 'url' }]);
+  expect(await namesIn(folder)).toEqual(['a.txt', 'b (2).txt', 'b.txt', 'c.txt']);
+  expect(await text(`${folder}/b.txt`)).toBe('theirs');
+  expect(await text(`${folder}/b (2).txt`)).toBe('ours b.txt');
+  expect(await typesOf(record)).toEqual([{ name: 'a.txt', type: 'url' }, { name: 'b.txt', type: 'url' }, { name: 'c.txt', type: 'url' }]);
+});
+
+test('by PUT, the same file is refused its name (412, If-None-Match: *): ours takes the next one, theirs stays', async () => {
+  const { record, ids } = await uploadBatch('Deco Addict', ['quote.txt']);
+  const folder = '/Odoo/Contacts/Deco Addict';
+  const mark = layer.requests.length;
+  const acts = createActivities({ ...deps(), erp: erpWhileSomeoneSaves(`${folder}/quote.txt`), transfer: { ...DEFAULT_TRANSFERS, bulk: false } });
+  expect(await run(acts.uploadAttachments, { ids })).toEqual({ done: 1, failed: 0 });
+  const puts = layer.requests.slice(mark).filter((r) => r.startsWith('PUT /remote.php/dav/files/'));
+  expect(puts.map((r) => decodeURIComponent(r.split('/').pop()!))).toEqual(['quote.txt', 'quote.txt', 'quote (2).txt']); // theirs, ours refused, ours
+  expect(await namesIn(folder)).toEqual(['quote (2).txt', 'quote.txt']);
+  expect(await text(`${folder}/quote.txt`)).toBe('theirs');
+  expect(await typesOf(record)).toEqual([{ name: 'quote.txt', type: 'url' }]);
+});
+
+test('the share API refusing the credentials stops the run with CloudAuthFailed; the retry links what was uploaded', async () => {
+  const { sql } = h.services.database;
+  await sql`update cloud_connection set public_urls = true`;
+  try {
+    const files = Array.from({ length: 10 }, (_, i) => `plan-${i}.txt`);
+    const { record, ids } = await uploadBatch('Lumber Inc', files);
+    // The app password revoked between the uploads and the links: the share API answers 401.
+    const revoked = new WebDavCloud({ url: layer.url, username: h.dav.username, password: 'revoked-app-password' });
+    const openCloud = async () => {
+      const opened = (await h.services.openCloud())!;
+      const cloud: CloudPort = Object.create(opened.cloud);
+      cloud.publicLink = (item) => revoked.publicLink(item);
+      return { ...opened, cloud };
+    };
+    const mark = layer.requests.length;
+    const err = await run(createActivities({ ...deps(), openCloud, concurrency: 2 }).uploadAttachments, { ids }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({ type: 'CloudAuthFailed', nonRetryable: true });
+    // Asked once per lane (2), not once for each of the 10 files.
+    expect(layer.requests.slice(mark).filter((r) => r.startsWith('GET /ocs/v2.php/apps/files_sharing')).length).toBeLessThanOrEqual(2);
+    expect((await typesOf(record)).map((r) => r.type)).toEqual(files.map(() => 'binary'));
+
+    expect(await run(createActivities(deps()).uploadAttachments, { ids })).toEqual({ done: 10, failed: 0 });
+    expect(await namesIn('/Odoo/Contacts/Lumber Inc')).toEqual([...files].sort());
+    const links = await sql`select url from erp_attachments where res_id = ${record} and type = 'url'`;
+    expect(links.map((l) => l.url)).toEqual(files.map(() => expect.stringMatching(/\/s\/[\w-]+$/)));
+  } finally {
+    await sql`update cloud_connection set public_urls = false`;
+  }
 });

@@ -20,7 +20,7 @@ import {
 import type { DefaultFolder, ErpAttachment, ErpRecord } from '../../domain/types.js';
 import type { ActivityContext, BatchInput, BatchResult } from '../context.js';
 import type { Lease } from '../../workflows/shared.js';
-import { describe, isRetryable } from '../errors.js';
+import { describe, isRetryable, isThrottled } from '../errors.js';
 import { MIN_GUARDED_UNLINKS } from '../../domain/planning/backward.js';
 import { bulkGroups, chooseTransfer, DEFAULT_TRANSFERS, freePath, type ServerTransfers } from '../../domain/transfers.js';
 import { discoverManagedFolders } from './discovery.js';
@@ -663,6 +663,9 @@ export function directActivities(ctx: ActivityContext) {
       try {
         out.push({ job, url: await cloud.publicLink(job.item!) });
       } catch (err) {
+        // Credentials gone, or a throttling server: the run stops here (the copies are
+        // recorded; the retry links them), rather than asking again for every file.
+        if (err instanceof CloudError && (err.code === 'auth_failed' || isThrottled(err))) throw err;
         scope.log({ level: 'warning', path: job.item!.path, message: `Uploaded, but no public link yet (will retry): ${describe(err)}` });
       }
     });
