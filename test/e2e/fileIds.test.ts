@@ -92,7 +92,7 @@ test('an object folder renamed in the cloud after a file was added to it is foun
   expect(scan!.url).toMatch(/\/index\.php\/f\/\d+$/);
 });
 
-test('incremental scans (ETags propagate to the root on Nextcloud): an unchanged tree costs one PROPFIND; a change deep down, one per level', async () => {
+test('incremental scans (ETags propagate to the root on Nextcloud): an unchanged tree costs one PROPFIND, in both directions; a change deep down, one per level', async () => {
   await backwardSync(h);
   const propfinds = (mark: number) => layer.requests.slice(mark).filter((r) => r.startsWith('PROPFIND '));
   let mark = layer.requests.length;
@@ -104,6 +104,16 @@ test('incremental scans (ETags propagate to the root on Nextcloud): an unchanged
   await backwardSync(h);
   expect(propfinds(mark)).toEqual(['PROPFIND /remote.php/dav/files/sync/Odoo', 'PROPFIND /remote.php/dav/files/sync/Odoo/Contacts', `PROPFIND /remote.php/dav/files/sync${D}`]);
   expect((await attachmentsOf(deco)).some((a) => a.name === 'deep-change.txt')).toBe(true);
+
+  // The direct sync's discovery the same: it looks below the root only when its ETag moved.
+  await directSync(h);
+  mark = layer.requests.length;
+  expect(await directSync(h)).toMatchObject({ outcome: 'completed', failed: 0 });
+  expect(propfinds(mark)).toEqual(['PROPFIND /remote.php/dav/files/sync/Odoo']);
+  expect(await person('PUT', `${D}/another.txt`, { body: 'new' })).toBe(201);
+  mark = layer.requests.length;
+  await directSync(h);
+  expect(propfinds(mark)).toEqual(['PROPFIND /remote.php/dav/files/sync/Odoo', 'PROPFIND /remote.php/dav/files/sync/Odoo/Contacts']);
 });
 
 test('a record back in scope after a change made while it was out of it is scanned again (the skip counts what was in scope)', async () => {
