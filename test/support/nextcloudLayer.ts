@@ -49,6 +49,8 @@ export interface NextcloudLayerState {
   publicShares: boolean;
   /** The next bulk request writes its files, then answers 502 (a proxy giving up on a slow server). */
   failNextBulkAfterWrite?: boolean;
+  /** Fields of `/status.php` to answer instead of the recorded ones (another product: `productname: 'ownCloud'`). */
+  status?: Record<string, unknown>;
   /** A test's hook, run before each files request (method, path under the user root): a person acting at just that moment. */
   beforeRequest?: (method: string, path: string) => Promise<void> | void;
 }
@@ -744,7 +746,7 @@ export async function startNextcloudLayer(opts: {
       const route = url.pathname;
       if (route === '/status.php') {
         req.resume();
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...STATUS(), maintenance: state.maintenance }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...STATUS(), ...state.status, maintenance: state.maintenance }));
         return;
       }
       if (route.startsWith('/ocs/')) return ocs(req, res, url);

@@ -368,7 +368,8 @@ export class WebDavCloud implements CloudPort {
         const res = await fetch(statusUrl, { signal: AbortSignal.timeout(10_000) });
         if (res.ok) {
           const status = await res.json() as { productname?: string; versionstring?: string };
-          product = /owncloud/i.test(status.productname ?? '') ? 'owncloud' : 'nextcloud';
+          // ownCloud 10 says ownCloud; its successor (oCIS) says Infinite Scale.
+          product = /owncloud|infinite scale/i.test(status.productname ?? '') ? 'owncloud' : 'nextcloud';
           version = status.versionstring ?? null;
         }
       } catch {
