@@ -7,7 +7,8 @@
  *   seen, and keeps its name and content; ours goes beside it as "(2)";
  * - by PUT, the same file meets If-None-Match: * (412) and ours takes the next name;
  * - the share API refusing the credentials (an app password revoked mid-run) stops the run
- *   instead of asking again for every file; the retry links what was uploaded.
+ *   instead of asking again for every file; the retry links what was uploaded;
+ * - default folders follow the server's naming rules like every other name.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -128,5 +129,18 @@ test('the share API refusing the credentials stops the run with CloudAuthFailed;
     expect(links.map((l) => l.url)).toEqual(files.map(() => expect.stringMatching(/\/s\/[\w-]+$/)));
   } finally {
     await sql`update cloud_connection set public_urls = false`;
+  }
+});
+
+test('default folders are named by the server\'s own rules too (a Nextcloud 30 forbidding ";")', async () => {
+  const { sql } = h.services.database;
+  await sql`update cloud_connection set capabilities = capabilities || '{"forbiddenCharacters": [";"]}'::jsonb`;
+  const [model] = (await h.api.call('GET', '/api/sync-models')).json as { id: number }[];
+  expect((await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { defaultFolders: [{ name: 'Quotes;2026', children: [{ name: 'Signed;', children: [] }] }] })).status).toBe(200);
+  try {
+    await uploadBatch('Gemini Furniture', ['po.txt']);
+    expect(await namesIn('/Odoo/Contacts/Gemini Furniture')).toEqual(['Quotes-2026/', 'Quotes-2026/Signed-/']);
+  } finally {
+    await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { defaultFolders: [] });
   }
 });

@@ -12,7 +12,7 @@ import { toMappedItem, type MappingRow } from '../../db/repos/mapping.js';
 import type { OperationRow } from '../../db/repos/operations.js';
 import { settings as settingsTable } from '../../db/schema.js';
 import { DOCUMENTS_FOLDER_NAME, DOCUMENTS_MODEL, DOCUMENTS_SYNC_MODEL_ID, isDocumentsSyncModel } from '../../domain/documents.js';
-import { joinCloudPath, sanitizeName } from '../../domain/naming.js';
+import { joinCloudPath, MAX_NAME_BYTES, sanitizeName, type NamingRules } from '../../domain/naming.js';
 import {
   planDirectSync, recordKey, refs, withSuffix,
   type CreateFolderOp, type DeleteItemOp, type MoveFolderOp, type ReplaceWithUrlOp, type UploadOp,
@@ -84,13 +84,14 @@ export function directActivities(ctx: ActivityContext) {
     return parent.path;
   }
 
-  async function createTree(cloud: CloudPort, base: string, tree: DefaultFolder[]): Promise<void> {
+  /** A new object folder's default folders, named by the same rules as every name (the server's too). */
+  async function createTree(cloud: CloudPort, base: string, tree: DefaultFolder[], rules: NamingRules): Promise<void> {
     for (const folder of tree) {
-      const name = sanitizeName(folder.name);
+      const name = sanitizeName(folder.name, MAX_NAME_BYTES, rules);
       if (!name) continue;
       const path = joinCloudPath(base, name);
       await cloud.createFolder(path);
-      await createTree(cloud, path, folder.children);
+      await createTree(cloud, path, folder.children, rules);
     }
   }
 
@@ -166,7 +167,7 @@ export function directActivities(ctx: ActivityContext) {
 
       const plan = planDirectSync({
         rootFolder: connection.rootFolder,
-        naming: { forbiddenNames: caps.forbiddenNames ?? [], forbiddenCharacters: caps.forbiddenCharacters ?? [] },
+        naming: namingRules(caps),
         syncModels: models,
         matches,
         attachments,
@@ -183,7 +184,8 @@ export function directActivities(ctx: ActivityContext) {
     /** MKCOL for each folder (an existing folder is success), its default folders, then the mapping. */
     async createFolders(input: BatchInput): Promise<BatchResult> {
       await ctx.checkLease(input.lease);
-      const { cloud } = await ctx.requireCloud();
+      const { cloud, connection } = await ctx.requireCloud();
+      const rules = namingRules(connection.capabilities);
       const ops = await ctx.claimBatch(input.ids);
       const scope = ctx.batchScope('direct', input.lease);
       // Level by level (root, model folders, object folders, and nested object folders
@@ -213,7 +215,7 @@ export function directActivities(ctx: ActivityContext) {
               resId: t.kind === 'object_folder' ? t.resId : null,
             });
             // Default folders: made in a new object folder only; later edits of the tree are not synced.
-            if (t.kind === 'object_folder' && p.defaultFolders.length) await createTree(cloud, path, p.defaultFolders);
+            if (t.kind === 'object_folder' && p.defaultFolders.length) await createTree(cloud, path, p.defaultFolders, rules);
             scope.log({
               level: 'success', path, message: `Folder ready: ${path}`,
               model: t.kind === 'object_folder' ? t.resModel : null, recordId: t.kind === 'object_folder' ? t.resId : null,
@@ -733,4 +735,10 @@ function groupIds(records: ErpRecord[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const r of records) out.set(r.model, [...(out.get(r.model) ?? []), r.id]);
   return out;
+}
+
+/** The server's own naming rules, from the capabilities stored at confirm. */
+function namingRules(capabilities: unknown): NamingRules {
+  const caps = (capabilities ?? {}) as { forbiddenNames?: string[]; forbiddenCharacters?: string[] };
+  return { forbiddenNames: caps.forbiddenNames ?? [], forbiddenCharacters: caps.forbiddenCharacters ?? [] };
 }
