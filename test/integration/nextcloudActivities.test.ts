@@ -138,9 +138,29 @@ test('default folders are named by the server\'s own rules too (a Nextcloud 30 f
   const [model] = (await h.api.call('GET', '/api/sync-models')).json as { id: number }[];
   expect((await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { defaultFolders: [{ name: 'Quotes;2026', children: [{ name: 'Signed;', children: [] }] }] })).status).toBe(200);
   try {
-    await uploadBatch('Gemini Furniture', ['po.txt']);
+    const { ids } = await uploadBatch('Gemini Furniture', ['po.txt']);
     expect(await namesIn('/Odoo/Contacts/Gemini Furniture')).toEqual(['Quotes-2026/', 'Quotes-2026/Signed-/']);
+    expect(await run(createActivities(deps()).uploadAttachments, { ids })).toEqual({ done: 1, failed: 0 });
   } finally {
     await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { defaultFolders: [] });
   }
+});
+
+test('names Nextcloud would refuse are made acceptable before any request: bytes (PUT over 228, MKCOL over 250), backslashes, newlines, .part', async () => {
+  const longRecord = `Établissements ${'é'.repeat(140)}`; // 295 bytes: MKCOL refuses over 250
+  const longFile = `${'ü'.repeat(150)}.pdf`; // 304 bytes: PUT refuses over 228
+  const odd = ['back\\slash.txt', 'two\nlines.txt', 'draft.part'];
+  const { record, ids } = await uploadBatch(longRecord, [longFile, ...odd]);
+  const mark = layer.requests.length;
+  expect(await run(createActivities({ ...deps(), transfer: { ...DEFAULT_TRANSFERS, bulk: false } }).uploadAttachments, { ids })).toEqual({ done: 4, failed: 0 });
+  const [folder] = (await cloudTree(h, '/Odoo/Contacts')).filter((p) => p.startsWith('/Odoo/Contacts/Établissements'));
+  expect(Buffer.byteLength(folder!.split('/')[3]!)).toBeLessThanOrEqual(220);
+  const names = await namesIn(folder!.replace(/\/$/, ''));
+  expect(names.filter((n) => !n.endsWith('.pdf')).sort()).toEqual(['back-slash.txt', 'draft-part', 'two-lines.txt']);
+  const [pdf] = names.filter((n) => n.endsWith('.pdf'));
+  expect(Buffer.byteLength(pdf!)).toBeLessThanOrEqual(220);
+  expect(pdf!.startsWith('üüü')).toBe(true);
+  // Nothing refused on the way: one PUT each, each a first and only try.
+  expect(layer.requests.slice(mark).filter((r) => r.startsWith('PUT ')).length).toBe(4);
+  expect((await typesOf(record)).every((r) => r.type === 'url')).toBe(true);
 });
