@@ -809,9 +809,13 @@ export async function startNextcloudLayer(opts: {
   return {
     url: `${origin}${filesPrefix}/`, origin, state, requests,
     uploads: async () => (await fsp.readdir(uploadsDir).catch(() => [])).sort(),
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: async () => {
+      await new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      });
+      // The chunks' folder, when the layer made it (a test's own one is the test's to keep).
+      if (!opts.uploadsDir) await fsp.rm(uploadsDir, { recursive: true, force: true });
+    },
   };
 }
