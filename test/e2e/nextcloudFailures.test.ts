@@ -178,6 +178,22 @@ test('a folder rename meeting a lock (500 LockedException on MOVE) waits and is 
   expect((await cloud.list('/Odoo/Contacts/New Name'))!.children.map((c) => c.path)).toEqual(['/Odoo/Contacts/New Name/n.txt']);
 });
 
+test('409 on MOVE (the folder a record moves into was deleted after the plan): it is made again and the move done, in the same run', async () => {
+  const rec = await addRecord(h, 'res.partner', 'Moving Co');
+  await attach(h, 'res.partner', rec, 'm.txt', 'moving');
+  await directSync(h);
+  // A sync model of higher priority takes the record: its folder moves to the new model folder.
+  const companies = await addSyncModel(h, { model: 'res.partner', folderName: 'Companies', domain: [['name', '=', 'Moving Co']] });
+  const order = (await h.api.call('GET', '/api/sync-models')).json.map((m: { id: number }) => m.id).filter((id: number) => id !== companies);
+  expect((await h.api.call('PUT', '/api/sync-models/order', { ids: [companies, ...order] })).status).toBe(200);
+  const deleted = onceBefore('MOVE', '/Odoo/Contacts/Moving Co', async () => expect(await person('DELETE', '/Odoo/Companies/')).toBe(204));
+  const summary = await directSync(h);
+  expect(deleted.done).toBe(true);
+  expect(summary).toMatchObject({ failed: 0 });
+  expect(await cloud.stat('/Odoo/Contacts/Moving Co')).toBeNull();
+  expect((await cloud.list('/Odoo/Companies/Moving Co'))!.children.map((c) => c.path)).toEqual(['/Odoo/Companies/Moving Co/m.txt']);
+});
+
 test('no write rights in the folder (403): the run stops with a red log; retrying cannot help', async () => {
   const rec = await addRecord(h, 'res.partner', 'Read Only');
   await directSync(h);

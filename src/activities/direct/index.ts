@@ -241,6 +241,7 @@ export function directActivities(ctx: ActivityContext) {
         const syncModelId = 'syncModelId' in p.target ? p.target.syncModelId : null;
         const isFile = row.kind === 'file';
         let to: string | null = row.path === wanted ? wanted : null;
+        let remade = false;
         for (let n = 1; to === null && n <= 50; n++) {
           const candidate = n === 1 ? wanted : withSuffix(wanted, n);
           try {
@@ -249,6 +250,12 @@ export function directActivities(ctx: ActivityContext) {
           } catch (err) {
             if (!(err instanceof CloudError)) throw err;
             if (err.code === 'precondition_failed') continue; // the name is taken: next spelling
+            // 409: the folder it goes into is gone (deleted after the plan). Make the
+            // service's folders above it again, then try the same name once more.
+            if (err.status === 409 && !remade && (await cloud.stat(row.path))) {
+              remade = true;
+              if (await remakeParents(p.parentRef, scope)) { n--; continue; }
+            }
             if (err.code !== 'not_found') throw err;
             // The source is gone: either an earlier attempt moved it, or someone deleted it.
             const there = await cloud.stat(candidate);
