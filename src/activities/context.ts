@@ -128,6 +128,10 @@ export function createContext(deps: ActivityDeps) {
         completed.push(op.id);
         result.done++;
       },
+      /** Stops the batch for a failure that is no one operation's (the share API refusing the credentials): `flush` throws it. */
+      stopWith(err: unknown) {
+        stop ??= err;
+      },
       async failed(op: OperationRow, err: unknown) {
         const status = await queue.fail(op.id, describe(err), isRetryable(err), err instanceof CloudError ? err.retryAfterMs ?? 0 : 0);
         result.failed++;

@@ -101,11 +101,16 @@ test('by PUT, the same file is refused its name (412, If-None-Match: *): ours ta
   expect(await typesOf(record)).toEqual([{ name: 'quote.txt', type: 'url' }]);
 });
 
-test('the share API refusing the credentials stops the run with CloudAuthFailed; the retry links what was uploaded', async () => {
+test('the share API refusing the credentials stops the run with CloudAuthFailed; what was uploaded is recorded and linked by the retry', async () => {
   const { sql } = h.services.database;
   await sql`update cloud_connection set public_urls = true`;
+  // Nothing may fail behind the activity's back (a rejected release group crashed the worker).
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => { unhandled.push(reason); };
+  process.on('unhandledRejection', onUnhandled);
   try {
-    const files = Array.from({ length: 10 }, (_, i) => `plan-${i}.txt`);
+    // 70 files: two verify-and-release groups, the second still uploading when the first asks for links.
+    const files = Array.from({ length: 70 }, (_, i) => `plan-${String(i).padStart(2, '0')}.txt`);
     const { record, ids } = await uploadBatch('Lumber Inc', files);
     // The app password revoked between the uploads and the links: the share API answers 401.
     const revoked = new WebDavCloud({ url: layer.url, username: h.dav.username, password: 'revoked-app-password' });
@@ -116,25 +121,38 @@ test('the share API refusing the credentials stops the run with CloudAuthFailed;
       return { ...opened, cloud };
     };
     const mark = layer.requests.length;
-    const err = await run(createActivities({ ...deps(), openCloud, concurrency: 2 }).uploadAttachments, { ids }).then(() => null, (e: unknown) => e);
+    const slow = { ...deps(), openCloud, concurrency: 2, transfer: { ...DEFAULT_TRANSFERS, bulk: false } };
+    const err = await run(createActivities(slow).uploadAttachments, { ids }).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'CloudAuthFailed', nonRetryable: true });
-    // Asked once per lane (2), not once for each of the 10 files.
-    expect(layer.requests.slice(mark).filter((r) => r.startsWith('GET /ocs/v2.php/apps/files_sharing')).length).toBeLessThanOrEqual(2);
-    expect((await typesOf(record)).map((r) => r.type)).toEqual(files.map(() => 'binary'));
+    const sent = layer.requests.slice(mark);
+    // Asked once per lane (2), not once for each file; and the uploads stopped too.
+    expect(sent.filter((r) => r.startsWith('GET /ocs/v2.php/apps/files_sharing')).length).toBeLessThanOrEqual(2);
+    expect(sent.filter((r) => r.startsWith('PUT ')).length).toBeLessThan(70);
+    expect((await typesOf(record)).every((r) => r.type === 'binary')).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(unhandled).toEqual([]);
 
-    expect(await run(createActivities(deps()).uploadAttachments, { ids })).toEqual({ done: 10, failed: 0 });
-    expect(await namesIn('/Odoo/Contacts/Lumber Inc')).toEqual([...files].sort());
+    // The retry: the rest uploaded, the queued releases done, each file once, each with its share link.
+    const acts = createActivities(deps());
+    for (let batch = await run(acts.takeNextBatch, { direction: 'direct' }); batch; batch = await run(acts.takeNextBatch, { direction: 'direct' })) {
+      if (batch.kind === 'upload') await run(acts.uploadAttachments, { ids: batch.ids });
+      else if (batch.kind === 'replace_with_url') await run(acts.replaceWithUrl, { ids: batch.ids });
+      else throw new Error(`unexpected ${batch.kind}`);
+    }
+    expect(await namesIn('/Odoo/Contacts/Lumber Inc')).toEqual(files);
     const links = await sql`select url from erp_attachments where res_id = ${record} and type = 'url'`;
     expect(links.map((l) => l.url)).toEqual(files.map(() => expect.stringMatching(/\/s\/[\w-]+$/)));
   } finally {
+    process.off('unhandledRejection', onUnhandled);
     await sql`update cloud_connection set public_urls = false`;
   }
 });
 
 test('default folders are named by the server\'s own rules too (a Nextcloud 30 forbidding ";")', async () => {
   const { sql } = h.services.database;
-  await sql`update cloud_connection set capabilities = capabilities || '{"forbiddenCharacters": [";"]}'::jsonb`;
+  const [{ capabilities }] = await sql`select capabilities from cloud_connection` as unknown as [{ capabilities: Record<string, unknown> }];
+  await sql`update cloud_connection set capabilities = ${JSON.stringify({ ...capabilities, forbiddenCharacters: [';'] })}::jsonb`;
   const [model] = (await h.api.call('GET', '/api/sync-models')).json as { id: number }[];
   expect((await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { defaultFolders: [{ name: 'Quotes;2026', children: [{ name: 'Signed;', children: [] }] }] })).status).toBe(200);
   try {
@@ -143,6 +161,7 @@ test('default folders are named by the server\'s own rules too (a Nextcloud 30 f
     expect(await run(createActivities(deps()).uploadAttachments, { ids })).toEqual({ done: 1, failed: 0 });
   } finally {
     await h.api.call('PATCH', `/api/sync-models/${model!.id}`, { defaultFolders: [] });
+    await sql`update cloud_connection set capabilities = ${JSON.stringify(capabilities)}::jsonb`;
   }
 });
 

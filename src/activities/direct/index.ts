@@ -385,7 +385,11 @@ export function directActivities(ctx: ActivityContext) {
       groups.forEach((g, i) => g.forEach((j) => groupOf.set(j, i)));
       const unsettled = groups.map((g) => g.filter((j) => j.fresh).length);
       let finishing: Promise<void> = Promise.resolve();
-      const settle = (i: number) => { finishing = finishing.then(() => finishGroup(groups[i]!)); };
+      const settle = (i: number) => {
+        finishing = finishing.then(() => finishGroup(groups[i]!));
+        // Looked at once the lanes are done (below); until then a failure must not count as unhandled.
+        finishing.catch(() => {});
+      };
       groups.forEach((_, i) => { if (unsettled[i] === 0) settle(i); });
 
       const settleJob = (job: Job) => {
@@ -496,6 +500,8 @@ export function directActivities(ctx: ActivityContext) {
         const sending: { job: Job; path: string; content: Buffer }[] = [];
         let posted = false;
         try {
+          // Before anything is recorded: an attempt that lost its batch writes nothing, not even a failure.
+          await ctx.fence(input.lease, group.map((j) => j.op.id));
           const contents = new Map<Job, Buffer>();
           for (const job of group) {
             try {
@@ -511,8 +517,9 @@ export function directActivities(ctx: ActivityContext) {
           if (readable.length === 0) return;
           await ctx.fence(input.lease, readable.map((j) => j.op.id));
           const taken = new Set<string>();
-          const listings = await Promise.all([...new Set(readable.map((j) => parentOf(j.path)))].map((folder) => cloud.list(folder)));
-          for (const listing of listings) for (const child of listing?.children ?? []) taken.add(child.path);
+          await ctx.eachLimited([...new Set(readable.map((j) => parentOf(j.path)))], ctx.concurrency, scope, async (folder) => {
+            for (const child of (await cloud.list(folder))?.children ?? []) taken.add(child.path);
+          });
           for (const job of readable) {
             const path = freePath(job.path, new Set([...taken, ...[...reservedBy].filter(([, j]) => j !== job).map(([p]) => p)]));
             if (!path || !reserve(job, path)) { retry.push(job); continue; }
@@ -539,8 +546,9 @@ export function directActivities(ctx: ActivityContext) {
             throw err;
           }
           if (!(err instanceof CloudError) || !isRetryable(err)) {
-            // Credentials, rights, quota: recorded on each file; the batch stops as for a PUT.
-            for (const job of open) { failed.add(job); await scope.failed(job.op, err); settleJob(job); }
+            // Credentials, rights, quota (or our own failure, such as the claims): recorded
+            // on each file, the ones set aside for a PUT too; the batch stops as for a PUT.
+            for (const job of [...open, ...retry]) { failed.add(job); await scope.failed(job.op, err); settleJob(job); }
             return;
           }
           // A transient failure of the whole request: each file by PUT, after a look at
@@ -672,9 +680,14 @@ export function directActivities(ctx: ActivityContext) {
       try {
         out.push({ job, url: await cloud.publicLink(job.item!) });
       } catch (err) {
-        // Credentials gone, or a throttling server: the run stops here (the copies are
-        // recorded; the retry links them), rather than asking again for every file.
-        if (err instanceof CloudError && (err.code === 'auth_failed' || isThrottled(err))) throw err;
+        // Credentials gone, or a throttling server: the batch stops (no more links asked
+        // for, no more uploads started) and the run with it. The copies are recorded and
+        // their releases queued like any link that could not be made yet.
+        if (err instanceof CloudError && (err.code === 'auth_failed' || isThrottled(err))) {
+          if (!scope.stopped) scope.log({ level: 'error', path: job.item!.path, message: `Uploaded, but the share API refused to make links: ${describe(err)}` });
+          scope.stopWith(err);
+          return;
+        }
         scope.log({ level: 'warning', path: job.item!.path, message: `Uploaded, but no public link yet (will retry): ${describe(err)}` });
       }
     });
