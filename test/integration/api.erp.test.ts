@@ -103,12 +103,17 @@ test('another ERP takes over only from an empty mapping: its ids would name othe
   expect((await h.api.call('PUT', '/api/erp', odoo('https://erp.test'))).status).toBe(200);
   await sql`insert into operations (direction, kind, dedupe_key, payload) values ('backward', 'unlink_attachment', 'unlink:12', '{"attachmentId": 12}'::jsonb)`;
   expect((await h.api.call('PUT', '/api/erp', odoo('https://ERP.test:443/', { apiKey: 'a-new-api-key-456' }))).status).toBe(200);
-  for (const body of [odoo('https://erp.test', { database: 'other' }), odoo('https://erp2.test'), { kind: 'builtin' }]) {
+  expect((await h.api.call('PUT', '/api/erp', odoo('http://erp.test', { username: 'sync' }))).status).toBe(200);
+  expect((await h.api.call('PUT', '/api/erp', odoo('https://ERP.test:443/'))).status).toBe(200);
+  for (const body of [odoo('https://erp.test', { database: 'other' }), odoo('https://erp2.test'), odoo('https://erp.test:8069'), { kind: 'builtin' }]) {
     const r = await h.api.call('PUT', '/api/erp', body);
     expect({ status: r.status, code: r.json.error?.code }).toEqual({ status: 409, code: 'erp_switch_needs_reset' });
   }
   const [row] = await sql`select url, database from erp_connection`;
   expect(row).toEqual({ url: 'https://ERP.test:443', database: 'odootest' });
+  // Operations that name no record (the root's, a model folder's) are no one ERP's.
   await sql`delete from operations`;
+  await sql`insert into operations (direction, kind, dedupe_key, payload, status) values ('direct', 'create_folder', 'create_folder:root', '{"ref": "root", "name": "Odoo"}'::jsonb, 'failed')`;
   expect((await h.api.call('PUT', '/api/erp', { kind: 'builtin' })).status).toBe(200);
+  await sql`delete from operations`;
 });

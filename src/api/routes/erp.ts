@@ -43,7 +43,7 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
     if (same) return;
     const [row] = await db.execute<{ items: number; ops: number }>(sql`select
       (select count(*)::int from cloud_items where kind in ('object_folder', 'file', 'folder_link')) as items,
-      (select count(*)::int from operations where status <> 'done') as ops`);
+      (select count(*)::int from operations where status <> 'done' and payload ?| array['attachmentId', 'resId']) as ops`);
     if (!row || (row.items === 0 && row.ops === 0)) return;
     const from = before ? `the Odoo at ${before.url} (database ${before.database})` : 'the builtin store';
     throw new ApiError(409, 'erp_switch_needs_reset',
@@ -86,11 +86,11 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
   });
 }
 
-/** Two spellings of one Odoo address: case of the host, a default port, a trailing slash. */
+/** Two spellings of one Odoo address: case of the host, a default port, a trailing slash, http or https. */
 function sameAddress(a: string, b: string): boolean {
   try {
     const [x, y] = [new URL(a), new URL(b)];
-    return x.origin === y.origin && x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '');
+    return x.host === y.host && x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '');
   } catch {
     return a === b;
   }
