@@ -101,6 +101,11 @@ test('another ERP takes over only from an empty mapping: its ids would name othe
   // another database, another address or the builtin store are.
   await sql`delete from cloud_items`;
   expect((await h.api.call('PUT', '/api/erp', odoo('https://erp.test'))).status).toBe(200);
+  // Saved, not confirmed: a download says so (the ERP in use is read again within 2 s).
+  await new Promise((r) => setTimeout(r, 2100));
+  const download = await h.api.call('GET', '/api/attachments/12/content');
+  expect({ status: download.status, code: download.json.error.code }).toEqual({ status: 409, code: 'erp_not_ready' });
+  expect(download.json.error.message).toMatch(/POST \/api\/erp\/confirm/);
   await sql`insert into operations (direction, kind, dedupe_key, payload) values ('backward', 'unlink_attachment', 'unlink:12', '{"attachmentId": 12}'::jsonb)`;
   expect((await h.api.call('PUT', '/api/erp', odoo('https://ERP.test:443/', { apiKey: 'a-new-api-key-456' }))).status).toBe(200);
   expect((await h.api.call('PUT', '/api/erp', odoo('http://erp.test', { username: 'sync' }))).status).toBe(200);

@@ -169,10 +169,18 @@ export function recordRoutes(app: FastifyInstance, services: Services): void {
     const att = await current.getAttachment(id).catch(erpUnavailable);
     if (!att) throw notFound(`Attachment ${id}`);
     if (att.isFolder) throw new ApiError(409, 'is_folder', 'A folder link has no content to download; open it in the cloud');
-    let stream: Readable;
-    if (att.type === 'binary') {
-      stream = (await current.openContent(id, att).catch(erpUnavailable)).stream;
-    } else {
+    let stream: Readable | null = null;
+    let row = att;
+    if (row.type === 'binary') {
+      stream = await current.openContent(id, row).then((c) => c.stream, async (err: unknown) => {
+        // Released between the look and the read (a sync just replaced it with its link)?
+        const now = await current.getAttachment(id).catch(() => null);
+        if (now?.type !== 'url') erpUnavailable(err);
+        row = now!;
+        return null;
+      });
+    }
+    if (!stream) {
       const [item] = await db.select().from(cloudItems).where(eq(cloudItems.attachmentId, id));
       const opened = await services.openCloud();
       if (!item || !opened) throw new ApiError(409, 'not_downloadable', 'This URL attachment is not linked to a file of the confirmed cloud connection');
@@ -182,13 +190,17 @@ export function recordRoutes(app: FastifyInstance, services: Services): void {
         throw err;
       });
     }
-    return sendDownload(reply, stream, att);
+    return sendDownload(reply, stream, row);
   });
 }
 
+/** The ERP's refusal in the API's words: gone, not set up, not allowed, or not answering. */
 function erpUnavailable(err: unknown): never {
-  if (err instanceof ErpError) throw new ApiError(502, 'erp_unavailable', `The ERP did not answer: ${err.message}`);
-  throw err;
+  if (!(err instanceof ErpError)) throw err;
+  if (err.code === 'not_found') throw new ApiError(404, 'not_found', err.message);
+  if (err.code === 'invalid') throw new ApiError(409, 'erp_not_ready', err.message);
+  if (err.code === 'access_denied') throw new ApiError(403, 'erp_access_denied', err.message);
+  throw new ApiError(502, 'erp_unavailable', `The ERP did not answer: ${err.message}`);
 }
 
 async function sendDownload(reply: FastifyReply, stream: Readable, row: { name: string; mimetype: string | null }) {
