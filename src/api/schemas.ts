@@ -21,7 +21,8 @@ const httpUrl = z.string().refine((s) => {
 }, 'must be an http(s) URL');
 
 export const connectionBody = z.object({
-  url: httpUrl,
+  // The path names the user and folder (`/remote.php/dav/files/<user>/<folder>/`): it must decode.
+  url: httpUrl.refine((u) => { try { decodeURIComponent(new URL(u).pathname); return true; } catch { return false; } }, 'has a broken %-escape in its path'),
   username: z.string().min(1, 'is required'),
   password: z.string().min(1, 'is required'),
   rootFolder: z.string().trim().min(1, 'must not be empty').max(200).refine((s) => !/[/\\]/.test(s), 'must be one folder name, without slashes')

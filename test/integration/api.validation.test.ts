@@ -99,6 +99,9 @@ describe('invalid values are 422 naming each field', () => {
     const res = await h.api.call('PUT', '/api/connection', { url: 'ftp://cloud', username: 'u', rootFolder: 'a/b' });
     expectError(res, 422, 'invalid_fields');
     expect(Object.keys(res.json.error.details.fields).sort()).toEqual(['password', 'rootFolder', 'url']);
+    const broken = await h.api.call('PUT', '/api/connection', { url: 'https://cloud.test/remote.php/dav/files/al%E0ice/', username: 'u', password: 'p' });
+    expectError(broken, 422, 'invalid_fields');
+    expect(broken.json.error.details.fields.url).toMatch(/broken %-escape/);
     expect(await count('cloud_connection')).toBe(0);
   });
   test('logs: bad filters', async () => {
