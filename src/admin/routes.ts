@@ -17,6 +17,7 @@ import { compileNameExpression, NameExpressionError, renderNameExpression } from
 import { objectFolderName } from '../domain/naming.js';
 import { recordReader } from '../domain/records.js';
 import type { Services } from '../services.js';
+import type { LoginThrottle } from '../api/loginThrottle.js';
 import { tokensEqual } from '../secrets/index.js';
 import { ApiClient, answer, type ApiAnswer } from './apiClient.js';
 import {
@@ -28,6 +29,8 @@ import { render, staticFile } from './views.js';
 
 export interface AdminOptions {
   adminToken: string;
+  /** Shared with the API: wrong tokens count the same on the login form and on /api. */
+  throttle: LoginThrottle;
 }
 
 export const CONTENT_SECURITY_POLICY = [
@@ -154,9 +157,16 @@ async function adminPlugin(admin: FastifyInstance, root: FastifyInstance, servic
     const form = formOf(request);
     const token = form.get('token') ?? '';
     const next = form.get('next') ?? '';
+    const wait = options.throttle.waitMs(request.ip);
+    if (wait > 0) {
+      void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      return page(request, reply, 'login', { title: 'Log in', error: `Too many wrong tokens from this address: try again in ${Math.ceil(wait / 1000)} s.`, next: safeNext(next) ? next : '' }, 429);
+    }
     if (!token || !tokensEqual(token.trim(), options.adminToken)) {
+      if (token) options.throttle.failed(request.ip);
       return page(request, reply, 'login', { title: 'Log in', error: 'That is not the admin token.', next: safeNext(next) ? next : '' }, 401);
     }
+    options.throttle.succeeded(request.ip);
     const { cookie } = keys.issue();
     addCookie(reply, cookieHeader(SESSION_COOKIE, cookie, { maxAge: SESSION_SECONDS, secure: secure(request) }));
     return redirect(request, reply, safeNext(next) ? next : '/admin');

@@ -139,6 +139,15 @@ describe('login', () => {
     expect((await b.request('POST', '/admin/login', {})).status).toBe(401);
     expect((await b.request('POST', '/admin/login', { token: h.api.token + 'x' })).status).toBe(401);
 
+    // Guessing: past 10 wrong tokens the form makes the address wait (429), the right token too.
+    // (2 wrong tokens were sent above; the empty form does not count.)
+    for (let i = 0; i < 9; i++) expect((await b.request('POST', '/admin/login', { token: `guess-${i}` })).status).toBe(401);
+    const held = await b.request('POST', '/admin/login', { token: h.api.token });
+    expectHtmlPage(held, 429);
+    expect(held.text).toMatch(/Too many wrong tokens from this address: try again in 1 s/);
+    expect(held.headers.get('retry-after')).toBe('1');
+    await new Promise((r) => setTimeout(r, 1100));
+
     const right = await b.request('POST', '/admin/login', { token: h.api.token });
     expect(right.status).toBe(303);
     expect(right.location).toBe('/admin');

@@ -30,6 +30,20 @@ describe('auth', () => {
     expectError(await h.api.call('GET', '/api/sync-models', undefined, { authorization: 'Bearer wrong-token' }), 401, 'unauthorized');
     expectError(await h.api.call('GET', '/api/sync-models', undefined, { authorization: `Basic ${h.api.token}` }), 401, 'unauthorized');
   });
+  test('guessing: after 10 wrong tokens from one address it waits (429, Retry-After), the right token too; then a right one clears it', async () => {
+    const wrong = { authorization: 'Bearer a-guessed-token' };
+    expect((await h.api.call('GET', '/api/sync-models')).status).toBe(200); // a right token: counting from nothing
+    for (let i = 0; i < 11; i++) expect((await h.api.call('GET', '/api/sync-models', undefined, wrong)).status).toBe(401);
+    const held = await h.api.call('GET', '/api/sync-models');
+    expectError(held, 429, 'too_many_attempts');
+    expect(held.headers.get('retry-after')).toBe('1');
+    expect(held.json.error.details).toEqual({ retryAfterSeconds: 1 });
+    expect((await fetch(`${h.api.url}/api/health`)).status).toBe(200); // no token, no wait
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await h.api.call('GET', '/api/sync-models')).status).toBe(200);
+    expect((await h.api.call('GET', '/api/sync-models', undefined, wrong)).status).toBe(401); // counting starts again
+    expect((await h.api.call('GET', '/api/sync-models')).status).toBe(200);
+  });
 });
 
 describe('malformed bodies are 400', () => {
