@@ -16,6 +16,7 @@ import { operations, settings, syncModels } from '../db/schema.js';
 import type { Lease } from '../workflows/shared.js';
 import { periodsToDomain } from '../domain/periods.js';
 import type { DomainTerm, ErpRecord, SyncDirection, SyncModel } from '../domain/types.js';
+import { describeErp } from '../erp/identity.js';
 import type { ErpPort } from '../erp/port.js';
 import { CloudError } from '../cloud/port.js';
 import { expressionPaths } from '../domain/nameExpressions.js';
@@ -286,6 +287,25 @@ export function createContext(deps: ActivityDeps) {
     })));
   }
 
+  /**
+   * The mapping's record and attachment ids belong to one ERP (`settings.mapping_erp`). A
+   * plan under another one (switched without a reset) would take them for its own records,
+   * and, say, unlink an unrelated attachment for a deleted cloud file: it stops instead.
+   * An empty mapping belongs to the ERP in use.
+   */
+  async function claimMappingErp(): Promise<void> {
+    const identity = await deps.erp.identity();
+    const [row] = await deps.db.execute<{ mapping_erp: string | null }>(sql`insert into settings (id, mapping_erp) values (1, ${identity})
+      on conflict (id) do update set mapping_erp = case
+        when exists (select 1 from cloud_items where kind in ('object_folder', 'file', 'folder_link')) then coalesce(settings.mapping_erp, ${identity})
+        else ${identity} end
+      returning mapping_erp`);
+    if (row && row.mapping_erp !== identity) {
+      throw configurationError(`The mapping of records to cloud folders was made with ${describeErp(row.mapping_erp!)}, and the ERP in use is ${describeErp(identity)}: `
+        + 'the ids of the one would name other records in the other. Go back to that ERP (PUT /api/erp), or run POST /api/connection/reset first (it forgets the mapping; the files stay in the cloud)');
+    }
+  }
+
   /** The sync models to run, in priority order; with Enterprise Documents (no sync model to configure) last. */
   async function activeSyncModels(): Promise<SyncModel[]> {
     const stored = await deps.db.select().from(syncModels)
@@ -295,6 +315,6 @@ export function createContext(deps: ActivityDeps) {
   }
 
   return {
-    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, throwIfCancelled, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isFenced, fence, claimBatch, warnInvalidSyncModels,
+    deps, queue, mapping, batchSize, concurrency, runId, heartbeat, throwIfCancelled, requireCloud, runEach, batchScope, eachLimited, activeSyncModels, matchRecords, checkLease, isFenced, fence, claimBatch, warnInvalidSyncModels, claimMappingErp,
   };
 }

@@ -27,6 +27,8 @@ export const settings = pgTable('settings', {
   leaseToken: integer('lease_token'),
   /** The two sync schedules as the admin wrote them (null: the defaults of src/domain/schedules.ts). */
   schedules: jsonb('schedules').$type<Schedules | null>(),
+  /** The ERP the mapping's record and attachment ids belong to (`builtin`, `odoo:<host><path>/<database>`). */
+  mappingErp: text('mapping_erp'),
   ...timestamps,
 });
 

@@ -48,6 +48,7 @@ export class CurrentErp implements ErpPort {
     return erp;
   }
 
+  async identity(): Promise<string> { return (await this.current()).identity(); }
   async searchRecords(model: string, domain: DomainTerm[], opts?: { fields?: string[] }): Promise<ErpRecord[]> { return (await this.current()).searchRecords(model, domain, opts); }
   async checkSearch(model: string, paths: { filter: string[]; read: string[]; operators?: string[] }): Promise<string | null> { return (await this.current()).checkSearch(model, paths); }
   async listAttachments(resModel: string, resIds: number[], opts?: { changedSince?: string }): Promise<ErpAttachment[]> { return (await this.current()).listAttachments(resModel, resIds, opts); }

@@ -9,6 +9,8 @@ import type { DomainTerm, ErpAttachment, ErpRecord } from '../domain/types.js';
  */
 export interface ErpPort {
   readonly kind: 'builtin' | 'odoo';
+  /** Which ERP its ids belong to (src/erp/identity.ts). */
+  identity(): Promise<string>;
   /**
    * Records of `model` matching `domain`, ordered by id. `fields`: the (dotted) paths a
    * name expression reads (`partner_id.name`), fetched into `ErpRecord.fields` where the

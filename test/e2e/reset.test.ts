@@ -34,6 +34,8 @@ test('reset: mapping and queue erased, connection gone, links kept; a new connec
   expect(reset.json).toMatchObject({ reset: true, erased: { cloudItems: 4 }, stoppedRuns: [] });
   expect(await count('cloud_items')).toBe(0);
   expect(await count('operations')).toBe(0);
+  // The mapping is no ERP's any more: another one may take over.
+  expect(await h.services.database.sql`select mapping_erp from settings`).toEqual([{ mapping_erp: null }]);
   expect((await h.api.call('GET', '/api/connection')).json).toEqual({ state: 'unconfigured' });
   expect((await h.api.call('POST', '/api/sync/direct')).json.error.code).toBe('cloud_not_confirmed');
   // The link still opens the file: it stays in the cloud.

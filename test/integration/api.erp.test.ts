@@ -122,3 +122,18 @@ test('another ERP takes over only from an empty mapping: its ids would name othe
   expect((await h.api.call('PUT', '/api/erp', { kind: 'builtin' })).status).toBe(200);
   await sql`delete from operations`;
 });
+
+test('confirm checks too: an Odoo saved before the mapping was made with another ERP is not confirmed over it', async () => {
+  const { sql } = h.services.database;
+  await sql`insert into cloud_items (kind, ref, res_model, res_id, path) values ('object_folder', 'object:res.partner:7', 'res.partner', 7, '/Odoo/Contacts/Deco Addict')`;
+  await sql`insert into settings (id, mapping_erp) values (1, 'builtin') on conflict (id) do update set mapping_erp = 'builtin'`;
+  // A draft saved while the mapping was still empty (or by a version without this check).
+  await sql`insert into erp_connection (id, kind, url, database, username, api_key_sealed, state) values (1, 'odoo', 'https://erp.test', 'odootest', 'admin', ${h.services.secrets.seal('k')}, 'draft')
+    on conflict (id) do update set url = excluded.url, database = excluded.database, state = 'draft'`;
+  const r = await h.api.call('POST', '/api/erp/confirm');
+  expect({ status: r.status, code: r.json.error?.code }).toEqual({ status: 409, code: 'erp_switch_needs_reset' });
+  expect(r.json.error.message).toMatch(/made with the builtin store/);
+  expect((await h.api.call('GET', '/api/erp')).json.state).toBe('draft');
+  await sql`delete from cloud_items`;
+  await sql`delete from erp_connection`;
+});

@@ -155,6 +155,26 @@ test('a public link that cannot be made keeps the binary and the upload: the rel
   }
 });
 
+test('the mapping belongs to the ERP it was made with: a plan under another one stops and says why, and plans nothing', async () => {
+  const { sql } = h.services.database;
+  const [{ mapping_erp: made }] = await sql`select mapping_erp from settings` as unknown as [{ mapping_erp: string }];
+  expect(made).toBe('builtin'); // recorded by the plans above
+  // As if an Odoo had made it (an ERP switched without a reset, by a path the API refuses).
+  await sql`update settings set mapping_erp = 'odoo:erp.test/prod'`;
+  const queued = await sql`select count(*)::int as n from operations`;
+  try {
+    for (const plan of [() => acts.planDirectSync(), () => acts.planBackwardSync()]) {
+      const err = await env.run(plan).then(() => null, (e: unknown) => e);
+      expect(err).toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
+      expect((err as Error).message).toMatch(/made with the Odoo at erp\.test \(database prod\), and the ERP in use is the builtin store.*POST \/api\/connection\/reset/);
+    }
+    expect(await sql`select count(*)::int as n from operations`).toEqual(queued); // nothing planned
+  } finally {
+    await sql`update settings set mapping_erp = 'builtin'`;
+  }
+  await expect(run(acts.planDirectSync, {})).resolves.toMatchObject({ planned: expect.any(Number) });
+});
+
 test('with the connection unconfirmed, activities fail fast as a configuration error', async () => {
   await h.api.call('PUT', '/api/connection', { url: h.dav.url, username: h.dav.username, password: h.dav.password });
   await expect(run(acts.planDirectSync)).rejects.toMatchObject({ type: 'ConfigurationError', nonRetryable: true });

@@ -36,6 +36,7 @@ export function backwardActivities(ctx: ActivityContext) {
       const opened = await ctx.requireCloud();
       const { cloud } = opened;
       const settings = await getSettings(deps.db);
+      await ctx.claimMappingErp();
       // Log retention ("Sync Logs"): rows older than the setting go, once per run.
       await deps.log.cleanup(settings.logRetentionDays);
       const models = await ctx.activeSyncModels();

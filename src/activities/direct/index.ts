@@ -106,6 +106,7 @@ export function directActivities(ctx: ActivityContext) {
       const { cloud, connection } = await ctx.requireCloud();
       const startedAt = new Date();
       const settings = await getSettings(deps.db);
+      await ctx.claimMappingErp();
       // Log retention ("Sync Logs"): rows older than the setting go, once per run.
       await deps.log.cleanup(settings.logRetentionDays);
       const models = await ctx.activeSyncModels();

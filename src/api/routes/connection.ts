@@ -61,7 +61,7 @@ export function connectionRoutes(app: FastifyInstance, services: Services, opts:
       const items = await tx.execute(sql`delete from cloud_items`);
       const ops = await tx.execute(sql`delete from operations`);
       await tx.execute(sql`update settings set lease_request_id = null, lease_token = null, direct_cursor = null,
-        deletions_held = null, deletions_acknowledged_at = null, updated_at = now() where id = 1`);
+        deletions_held = null, deletions_acknowledged_at = null, mapping_erp = null, updated_at = now() where id = 1`);
       await tx.execute(sql`delete from cloud_connection`);
       return { cloudItems: items.count, operations: ops.count };
     });

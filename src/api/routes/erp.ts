@@ -8,6 +8,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { erpConnection } from '../../db/schema.js';
 import { DOCUMENTS_FOLDER_NAME } from '../../domain/documents.js';
+import { describeErp, erpIdentity } from '../../erp/identity.js';
 import { confirmOdoo, ErpConfirmError } from '../../erp/odoo/confirm.js';
 import type { Services } from '../../services.js';
 import { ApiError, parseBody } from '../errors.js';
@@ -32,22 +33,23 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
 
   /**
    * The mapping and the queue name records and attachments by the ids of the ERP they were
-   * made with. Given another ERP (the builtin store for an Odoo, another Odoo or database),
-   * those ids would name other people's records: a cloud file deleted would unlink an
-   * unrelated attachment. So another ERP takes over only from an empty mapping (a reset).
-   * A new API key, user or address spelling of the same Odoo database is not a switch.
+   * made with (`settings.mapping_erp`, src/erp/identity.ts). Given another ERP (the builtin
+   * store for an Odoo, another Odoo or database), those ids would name other people's
+   * records: a cloud file deleted would unlink an unrelated attachment. So another ERP takes
+   * over only from an empty mapping (a reset). Saving and confirming both check; the syncs
+   * check again when they plan. A new API key, user or address spelling is no switch.
    */
-  async function refuseSwitchWithMapping(before: typeof erpConnection.$inferSelect | undefined, next: { url: string; database: string } | null) {
-    const same = !before ? next === null
-      : next !== null && before.database === next.database && sameAddress(before.url, next.url);
-    if (same) return;
-    const [row] = await db.execute<{ items: number; ops: number }>(sql`select
+  async function refuseSwitchWithMapping(next: { url: string; database: string } | null, madeWithIfUnknown: string | null) {
+    const [row] = await db.execute<{ items: number; ops: number; made: string | null }>(sql`select
       (select count(*)::int from cloud_items where kind in ('object_folder', 'file', 'folder_link')) as items,
-      (select count(*)::int from operations where status <> 'done' and payload ?| array['attachmentId', 'resId']) as ops`);
+      (select count(*)::int from operations where status <> 'done' and payload ?| array['attachmentId', 'resId']) as ops,
+      (select mapping_erp from settings where id = 1) as made`);
     if (!row || (row.items === 0 && row.ops === 0)) return;
-    const from = before ? `the Odoo at ${before.url} (database ${before.database})` : 'the builtin store';
+    // A mapping from before the identity was kept: taken for the saved ERP's (the next plan records it).
+    const made = row.made ?? madeWithIfUnknown;
+    if (made === null || made === erpIdentity(next)) return;
     throw new ApiError(409, 'erp_switch_needs_reset',
-      `The cloud mapping (${row.items} records' folders and files, ${row.ops} queued operations) was made with ${from}; its ids would name other records in another ERP. ` +
+      `The cloud mapping (${row.items} records' folders and files, ${row.ops} queued operations) was made with ${describeErp(made)}; its ids would name other records in another ERP. ` +
       'Run POST /api/connection/reset first (it forgets the mapping; the files stay in the cloud), then switch');
   }
 
@@ -55,7 +57,7 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
 
   app.put('/api/erp', async (request) => {
     const input = parseBody(erpBody, request);
-    await refuseSwitchWithMapping(await get(), input.kind === 'builtin' ? null : { url: input.url.replace(/\/+$/, ''), database: input.database });
+    await refuseSwitchWithMapping(input.kind === 'builtin' ? null : { url: input.url.replace(/\/+$/, ''), database: input.database }, erpIdentity(await get()));
     if (input.kind === 'builtin') {
       await db.delete(erpConnection);
       return erpView(undefined);
@@ -72,6 +74,7 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
   app.post('/api/erp/confirm', async () => {
     const row = await get();
     if (!row) return erpView(undefined);
+    await refuseSwitchWithMapping(row, null);
     try {
       const found = await confirmOdoo({ url: row.url, database: row.database, username: row.username, apiKey: services.secrets.open(row.apiKeySealed) });
       const [done] = await db.update(erpConnection).set({
@@ -84,14 +87,4 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
       throw new ApiError(422, err.code, err.message);
     }
   });
-}
-
-/** Two spellings of one Odoo address: case of the host, a default port, a trailing slash, http or https. */
-function sameAddress(a: string, b: string): boolean {
-  try {
-    const [x, y] = [new URL(a), new URL(b)];
-    return x.host === y.host && x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '');
-  } catch {
-    return a === b;
-  }
 }

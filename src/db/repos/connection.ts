@@ -72,5 +72,5 @@ export async function ensureSettingsRow(db: Db): Promise<void> {
 
 export async function getSettings(db: Db) {
   const [row] = await db.select().from(settings).where(eq(settings.id, 1));
-  return row ?? { id: 1, timeBudgetSeconds: 900, logSyncActivities: true, logRetentionDays: 30, maxDeleteShare: 0.2, directCursor: null, deletionsHeld: null, deletionsAcknowledgedAt: null, leaseRequestId: null, leaseToken: null, schedules: null };
+  return row ?? { id: 1, timeBudgetSeconds: 900, logSyncActivities: true, logRetentionDays: 30, maxDeleteShare: 0.2, directCursor: null, deletionsHeld: null, deletionsAcknowledgedAt: null, leaseRequestId: null, leaseToken: null, schedules: null, mappingErp: null };
 }

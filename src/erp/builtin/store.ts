@@ -33,6 +33,10 @@ export class BuiltinErp implements ErpPort {
 
   constructor(private readonly db: Db, private readonly filestore: Filestore) {}
 
+  async identity(): Promise<string> {
+    return 'builtin';
+  }
+
   async searchRecords(model: string, domain: DomainTerm[]): Promise<ErpRecord[]> {
     const tree = parseDomain(domain);
     const rows = await this.db.select().from(erpRecords).where(eq(erpRecords.model, model)).orderBy(asc(erpRecords.id));

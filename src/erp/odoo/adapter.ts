@@ -15,6 +15,7 @@
  * - `read` drops missing ids silently, `write` on a missing attachment answers true, and
  *   `unlink` of a missing one is a MissingError: each is turned into the port's meaning.
  */
+import { erpIdentity } from '../identity.js';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { DomainTerm, ErpAttachment, ErpRecord } from '../../domain/types.js';
@@ -52,6 +53,10 @@ export class OdooErp implements ErpPort {
     this.client = new OdooClient(settings);
     this.page = opts.pageSize ?? PAGE;
     this.docs = new OdooDocuments((model, method, o) => this.call(model, method, o), (ids) => this.readAttachmentRows(ids));
+  }
+
+  async identity(): Promise<string> {
+    return erpIdentity(this.settings);
   }
 
   async documents(): Promise<{ shape: DocumentsShape } | null> {
