@@ -10,7 +10,7 @@ import type { CloudPort } from '../cloud/port.js';
 import type { Db } from '../db/index.js';
 import type { ConnectionRow } from '../db/repos/connection.js';
 import type { LogEntry, SyncLog } from '../db/repos/logs.js';
-import { MappingRepo } from '../db/repos/mapping.js';
+import { ERP_ITEM_KINDS, MappingRepo } from '../db/repos/mapping.js';
 import { OperationsQueue, type OperationRow } from '../db/repos/operations.js';
 import { operations, settings, syncModels } from '../db/schema.js';
 import type { Lease } from '../workflows/shared.js';
@@ -297,7 +297,7 @@ export function createContext(deps: ActivityDeps) {
     const identity = await deps.erp.identity();
     const [row] = await deps.db.execute<{ mapping_erp: string | null }>(sql`insert into settings (id, mapping_erp) values (1, ${identity})
       on conflict (id) do update set mapping_erp = case
-        when exists (select 1 from cloud_items where kind in ('object_folder', 'file', 'folder_link')) then coalesce(settings.mapping_erp, ${identity})
+        when exists (select 1 from cloud_items where kind in ${ERP_ITEM_KINDS}) then coalesce(settings.mapping_erp, ${identity})
         else ${identity} end
       returning mapping_erp`);
     if (row && row.mapping_erp !== identity) {

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { eq, sql } from 'drizzle-orm';
-import { CloudError, HandedOver, type BulkOutcome, type CloudItem, type CloudPort } from '../../cloud/port.js';
+import { CloudError, HandedOver, type CloudItem, type CloudPort } from '../../cloud/port.js';
 import { getSettings } from '../../db/repos/connection.js';
 import type { LogEntry } from '../../db/repos/logs.js';
 import { toMappedItem, type MappingRow } from '../../db/repos/mapping.js';
@@ -530,7 +530,7 @@ export function directActivities(ctx: ActivityContext) {
           await claimPaths(sending.filter((s) => s.job.claimed !== s.path).map((s) => ({ id: s.job.op.id, path: s.path })));
           for (const s of sending) s.job.claimed = s.path;
           posted = true;
-          const outcomes = sending.length ? await cloud.bulkUpload(sending.map(({ path, content }) => ({ path, content }))) : new Map<string, BulkOutcome>();
+          const outcomes = await cloud.bulkUpload(sending.map(({ path, content }) => ({ path, content }))); // none to send: no request
           for (const s of sending) {
             if (outcomes.get(s.path)?.ok) {
               s.job.path = s.path;

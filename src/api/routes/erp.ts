@@ -6,6 +6,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import { ERP_ITEM_KINDS } from '../../db/repos/mapping.js';
 import { erpConnection } from '../../db/schema.js';
 import { DOCUMENTS_FOLDER_NAME } from '../../domain/documents.js';
 import { describeErp, erpIdentity } from '../../erp/identity.js';
@@ -41,7 +42,7 @@ export function erpRoutes(app: FastifyInstance, services: Services): void {
    */
   async function refuseSwitchWithMapping(next: { url: string; database: string } | null, madeWithIfUnknown: string | null) {
     const [row] = await db.execute<{ items: number; ops: number; made: string | null }>(sql`select
-      (select count(*)::int from cloud_items where kind in ('object_folder', 'file', 'folder_link')) as items,
+      (select count(*)::int from cloud_items where kind in ${ERP_ITEM_KINDS}) as items,
       (select count(*)::int from operations where status <> 'done' and payload ?| array['attachmentId', 'resId']) as ops,
       (select mapping_erp from settings where id = 1) as made`);
     if (!row || (row.items === 0 && row.ops === 0)) return;

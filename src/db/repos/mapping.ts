@@ -4,6 +4,9 @@ import type { MappedItem } from '../../domain/planning/direct.js';
 import type { Db } from '../index.js';
 import { cloudItems } from '../schema.js';
 
+/** The mapping rows that name an ERP's records and attachments (the root and model folders name none), as SQL: `kind in (...)`. */
+export const ERP_ITEM_KINDS = sql.raw(`('object_folder', 'file', 'folder_link')`);
+
 export type MappingRow = typeof cloudItems.$inferSelect;
 type Kind = MappingRow['kind'];
 
